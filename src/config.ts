@@ -1,0 +1,202 @@
+/**
+ * The only place that reads inputs. `parseConfig` is pure: it validates the raw strings and
+ * returns one typed, readonly Config, throwing a ConfigError that names the input and the
+ * expected form. Nothing here makes a request.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { API_KEY_ENV, INPUT } from './constants.js';
+import { parseDuration } from './duration.js';
+import { ConfigError } from './errors.js';
+
+export type WaitMode = 'none' | 'ready' | 'finished';
+
+export interface RepoRef {
+  readonly owner: string;
+  readonly name: string;
+  readonly fullName: string;
+}
+
+export interface Config {
+  /** the prompt template: from `prompt`, or the contents of `prompt-file`; undefined = default prompt */
+  readonly promptTemplate: string | undefined;
+  readonly promptSource: 'prompt' | 'prompt-file' | 'default';
+  readonly repo: RepoRef;
+  readonly branch: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly baseUrl: string;
+  readonly githubToken: string | undefined;
+  readonly wait: WaitMode;
+  readonly readyTimeoutMs: number;
+  readonly finishTimeoutMs: number;
+  readonly comment: boolean;
+  readonly commentKey: string | undefined;
+  readonly issueNumber: number | undefined;
+  readonly title: string | undefined;
+  readonly llmModel: string | undefined;
+  readonly onCancel: 'pause' | 'keep';
+  readonly triggerPhrase: string;
+  readonly label: string;
+  readonly allowedBots: readonly string[];
+  readonly followUp: 'auto' | 'never';
+  readonly trackingLabel: string | undefined;
+  readonly dryRun: boolean;
+}
+
+export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
+
+/** Reads every input through `getInput` (core.getInput in production). */
+export function readInputs(getInput: (name: string) => string): RawInputs {
+  const raw = {} as Record<string, string>;
+  for (const name of Object.values(INPUT)) raw[name] = getInput(name).trim();
+  return raw as RawInputs;
+}
+
+export interface ConfigEnv {
+  /** process.env */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** GITHUB_WORKSPACE or cwd: where prompt-file is resolved */
+  readonly workspace: string;
+  /** reads a prompt file (fs in production) */
+  readonly readFile?: (file: string) => string;
+}
+
+const REPO_RE = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
+
+export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
+  const opt = (name: keyof RawInputs): string | undefined => (raw[name] === '' ? undefined : raw[name]);
+
+  const repoText = opt(INPUT.repo) ?? ctx.env.GITHUB_REPOSITORY ?? '';
+  const repoMatch = REPO_RE.exec(repoText);
+  if (!repoMatch || repoMatch[2] === '.' || repoMatch[2] === '..') {
+    throw new ConfigError(INPUT.repo, `expected owner/name (e.g. octo-org/octo-repo), got '${repoText}'`);
+  }
+  const repo = { owner: repoMatch[1] as string, name: repoMatch[2] as string, fullName: repoText };
+
+  const baseUrl = parseBaseUrl(opt(INPUT.baseUrl) ?? 'https://app.all-hands.dev');
+  const wait = oneOf(INPUT.wait, opt(INPUT.wait) ?? 'ready', ['none', 'ready', 'finished'] as const);
+  const readyTimeoutMs = duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? '5m');
+  const finishTimeoutMs = duration(INPUT.finishTimeout, opt(INPUT.finishTimeout) ?? '60m');
+
+  const prompt = opt(INPUT.prompt);
+  const promptFile = opt(INPUT.promptFile);
+  if (prompt && promptFile) {
+    throw new ConfigError(INPUT.promptFile, "give either 'prompt' or 'prompt-file', not both");
+  }
+  let promptTemplate = prompt;
+  if (promptFile) promptTemplate = readPromptFile(promptFile, ctx);
+
+  const issueText = opt(INPUT.issueNumber);
+  let issueNumber: number | undefined;
+  if (issueText !== undefined) {
+    if (!/^#?\d+$/.test(issueText) || Number(issueText.replace('#', '')) < 1) {
+      throw new ConfigError(INPUT.issueNumber, `expected a positive issue or PR number (e.g. 42), got '${issueText}'`);
+    }
+    issueNumber = Number(issueText.replace('#', ''));
+  }
+
+  const branch = opt(INPUT.branch);
+  if (branch !== undefined && !isValidBranchName(branch)) {
+    throw new ConfigError(INPUT.branch, `'${branch}' is not a valid git branch name`);
+  }
+
+  const triggerPhrase = opt(INPUT.triggerPhrase) ?? '@openhands';
+  if (/\s/.test(triggerPhrase)) {
+    throw new ConfigError(INPUT.triggerPhrase, `expected one word such as @openhands, got '${triggerPhrase}'`);
+  }
+
+  const commentKey = opt(INPUT.commentKey);
+  if (commentKey !== undefined && !/^[\w.:/-]{1,100}$/.test(commentKey)) {
+    throw new ConfigError(INPUT.commentKey, 'expected up to 100 letters, digits or . _ - : /');
+  }
+
+  return Object.freeze({
+    promptTemplate,
+    promptSource: prompt ? 'prompt' : promptFile ? 'prompt-file' : 'default',
+    repo,
+    branch,
+    apiKey: opt(INPUT.apiKey) ?? (ctx.env[API_KEY_ENV]?.trim() || undefined),
+    baseUrl,
+    githubToken: opt(INPUT.githubToken),
+    wait,
+    readyTimeoutMs,
+    finishTimeoutMs,
+    comment: bool(INPUT.comment, opt(INPUT.comment) ?? 'true'),
+    commentKey,
+    issueNumber,
+    title: opt(INPUT.title),
+    llmModel: opt(INPUT.llmModel),
+    onCancel: oneOf(INPUT.onCancel, opt(INPUT.onCancel) ?? 'pause', ['pause', 'keep'] as const),
+    triggerPhrase,
+    label: opt(INPUT.label) ?? 'openhands',
+    allowedBots: (opt(INPUT.allowedBots) ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean),
+    followUp: oneOf(INPUT.followUp, opt(INPUT.followUp) ?? 'auto', ['auto', 'never'] as const),
+    trackingLabel: opt(INPUT.trackingLabel),
+    dryRun: bool(INPUT.dryRun, opt(INPUT.dryRun) ?? 'false'),
+  } satisfies Config);
+}
+
+function parseBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(INPUT.baseUrl, `expected an http(s) URL such as https://app.all-hands.dev, got '${text}'`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(INPUT.baseUrl, `expected an http(s) URL, got the scheme '${url.protocol}'`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError(INPUT.baseUrl, 'expected a plain URL without credentials, query or fragment');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+function duration(input: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    throw new ConfigError(input, `expected a positive duration such as 90, 90s, 5m or 1h, got '${text}'`);
+  }
+  return ms;
+}
+
+function oneOf<T extends string>(input: string, text: string, allowed: readonly T[]): T {
+  const v = text.toLowerCase();
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new ConfigError(input, `expected one of ${allowed.join(', ')}, got '${text}'`);
+  }
+  return v as T;
+}
+
+function bool(input: string, text: string): boolean {
+  const v = text.toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(input, `expected true or false, got '${text}'`);
+}
+
+function readPromptFile(file: string, ctx: ConfigEnv): string {
+  const workspace = path.resolve(ctx.workspace);
+  const full = path.resolve(workspace, file);
+  if (path.isAbsolute(file) || (full !== workspace && !full.startsWith(workspace + path.sep))) {
+    throw new ConfigError(INPUT.promptFile, `expected a path inside the workspace, got '${file}'`);
+  }
+  const read = ctx.readFile ?? ((f: string) => readFileSync(f, 'utf8'));
+  if (!ctx.readFile && (!existsSync(full) || !statSync(full).isFile())) {
+    throw new ConfigError(INPUT.promptFile, `no file at '${file}' (resolved against the workspace ${workspace})`);
+  }
+  const text = read(full);
+  if (!text.trim()) throw new ConfigError(INPUT.promptFile, `the file '${file}' is empty`);
+  return text;
+}
+
+/** git check-ref-format, the parts a user can get wrong in an input. */
+export function isValidBranchName(b: string): boolean {
+  return (
+    b.length <= 255 &&
+    !/(^[/.-])|([/.]$)|(\.\.)|(\/\/)|(@\{)|[\s~^:?*[\\\x00-\x1f\x7f]|(\.lock$)|(\/\.)/.test(b) &&
+    b !== '@'
+  );
+}

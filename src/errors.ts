@@ -1,0 +1,70 @@
+/** Typed errors: helpers throw them, run() reports them once. */
+
+/** A bad input, found before any request. Names the input and the expected form. */
+export class ConfigError extends Error {
+  readonly input: string;
+  constructor(input: string, message: string) {
+    super(`Input '${input}': ${message}`);
+    this.name = 'ConfigError';
+    this.input = input;
+  }
+}
+
+/** A failed OpenHands request, after retries where those apply. */
+export class OpenHandsApiError extends Error {
+  readonly status: number | undefined;
+  readonly url: string;
+  /** true when a repeat of the same request might succeed (network, 429, 5xx) */
+  readonly transient: boolean;
+  /** milliseconds from a Retry-After header, when the service sent one */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    opts: { status?: number; url: string; transient: boolean; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'OpenHandsApiError';
+    this.status = opts.status;
+    this.url = opts.url;
+    this.transient = opts.transient;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** The start task ended in ERROR: `detail` is the service's own explanation. */
+export class StartFailedError extends Error {
+  constructor(detail: string) {
+    super(`OpenHands could not start the conversation: ${detail}`);
+    this.name = 'StartFailedError';
+  }
+}
+
+/** A wait passed its deadline. */
+export class TimeoutError extends Error {
+  constructor(what: string, input: string, ms: number) {
+    super(`${what} did not happen within ${formatDuration(ms)} (input '${input}')`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** The job was cancelled (SIGINT/SIGTERM from the runner). */
+export class CancelledError extends Error {
+  constructor() {
+    super('The job was cancelled while waiting');
+    this.name = 'CancelledError';
+  }
+}
+
+export function getErrorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+}

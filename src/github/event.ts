@@ -1,0 +1,148 @@
+/**
+ * The triggering event, parsed once from the runner's environment and payload into the few
+ * facts the action uses. Pure: give it env and the payload object.
+ */
+
+export interface Actor {
+  readonly login: string;
+  /** 'User' | 'Bot' | 'Organization' (GitHub's sender.type), or '' when unknown */
+  readonly type: string;
+}
+
+/** The issue or pull request the event is about (or the one `issue-number` names). */
+export interface Subject {
+  readonly number: number;
+  readonly isPullRequest: boolean;
+  readonly title: string;
+  readonly body: string;
+  readonly url: string;
+  readonly author: string;
+  readonly labels: readonly string[];
+  /** pull requests: head and base, when the payload has them */
+  readonly headRef?: string;
+  readonly headRepo?: string;
+  readonly baseRef?: string;
+}
+
+export interface TriggerComment {
+  readonly id: number;
+  readonly body: string;
+  readonly author: Actor;
+  readonly url: string;
+  /** which REST resource the comment is, for reactions */
+  readonly kind: 'issue_comment' | 'review_comment' | 'review';
+}
+
+export interface EventContext {
+  readonly eventName: string;
+  readonly action: string | undefined;
+  readonly sender: Actor;
+  /** GITHUB_ACTOR; differs from sender for re-runs */
+  readonly actor: string;
+  readonly repository: string;
+  readonly defaultBranch: string | undefined;
+  readonly refName: string | undefined;
+  readonly runId: string;
+  readonly runAttempt: number;
+  readonly workflow: string;
+  readonly job: string;
+  readonly serverUrl: string;
+  readonly apiUrl: string;
+  readonly runUrl: string;
+  readonly subject: Subject | undefined;
+  readonly comment: TriggerComment | undefined;
+  /** labeled events: the label that was added */
+  readonly addedLabel: string | undefined;
+  /** assigned events: who was assigned */
+  readonly assignee: string | undefined;
+  /** workflow_run events: who triggered the upstream run */
+  readonly upstreamActor: string | undefined;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export function parseEvent(env: Readonly<Record<string, string | undefined>>, payload: Obj): EventContext {
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+  const repository = env.GITHUB_REPOSITORY || str(obj(payload.repository)?.full_name) || '';
+  const runId = env.GITHUB_RUN_ID || '0';
+  const senderObj = obj(payload.sender);
+  const sender: Actor = {
+    login: str(senderObj?.login) ?? env.GITHUB_ACTOR ?? '',
+    type: str(senderObj?.type) ?? '',
+  };
+  const eventName = env.GITHUB_EVENT_NAME || '';
+  const commentObj = obj(payload.comment) ?? (eventName === 'pull_request_review' ? obj(payload.review) : undefined);
+  const workflowRun = obj(payload.workflow_run);
+
+  return {
+    eventName,
+    action: str(payload.action),
+    sender,
+    actor: env.GITHUB_ACTOR || sender.login,
+    repository,
+    defaultBranch: str(obj(payload.repository)?.default_branch),
+    refName: env.GITHUB_REF_NAME || undefined,
+    runId,
+    runAttempt: Math.max(1, Number(env.GITHUB_RUN_ATTEMPT) || 1),
+    workflow: env.GITHUB_WORKFLOW || 'workflow',
+    job: env.GITHUB_JOB || 'job',
+    serverUrl,
+    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    runUrl: `${serverUrl}/${repository}/actions/runs/${runId}`,
+    subject: parseSubject(payload),
+    comment: commentObj ? parseComment(eventName, commentObj) : undefined,
+    addedLabel: str(obj(payload.label)?.name),
+    assignee: str(obj(payload.assignee)?.login),
+    upstreamActor: workflowRun ? str(obj(workflowRun.triggering_actor)?.login ?? obj(workflowRun.actor)?.login) : undefined,
+    payload,
+  };
+}
+
+function parseSubject(payload: Obj): Subject | undefined {
+  const pr = obj(payload.pull_request);
+  const issue = obj(payload.issue);
+  const item = pr ?? issue;
+  const number = num(item?.number);
+  if (!item || number === undefined) return undefined;
+  const head = obj(pr?.head);
+  const base = obj(pr?.base);
+  return {
+    number,
+    isPullRequest: Boolean(pr) || Boolean(obj(issue?.pull_request)),
+    title: str(item.title) ?? '',
+    body: str(item.body) ?? '',
+    url: str(item.html_url) ?? '',
+    author: str(obj(item.user)?.login) ?? '',
+    labels: Array.isArray(item.labels) ? item.labels.map((l) => str(obj(l)?.name) ?? '').filter(Boolean) : [],
+    headRef: str(head?.ref),
+    headRepo: str(obj(head?.repo)?.full_name),
+    baseRef: str(base?.ref),
+  };
+}
+
+function parseComment(eventName: string, c: Obj): TriggerComment | undefined {
+  const id = num(c.id);
+  if (id === undefined) return undefined;
+  const user = obj(c.user);
+  return {
+    id,
+    body: str(c.body) ?? '',
+    author: { login: str(user?.login) ?? '', type: str(user?.type) ?? '' },
+    url: str(c.html_url) ?? '',
+    kind:
+      eventName === 'pull_request_review_comment'
+        ? 'review_comment'
+        : eventName === 'pull_request_review'
+          ? 'review'
+          : 'issue_comment',
+  };
+}
+
+/** The comment key: keeps the sticky comments of different workflows and jobs apart. */
+export function defaultCommentKey(ctx: Pick<EventContext, 'workflow' | 'job'>): string {
+  return `${ctx.workflow}/${ctx.job}`.replace(/[^\w.:/-]+/g, '-').slice(0, 100);
+}

@@ -1,0 +1,23 @@
+/**
+ * Entry point for both the main and the post step (action.yml runs this file twice; the saved
+ * state tells which). The runner cancels a job with SIGINT, then SIGTERM: both abort the wait
+ * so the run can write 'cancelled' and pause the sandbox within a few seconds.
+ */
+import * as core from '@actions/core';
+import { STATE } from './constants.js';
+import { run } from './main.js';
+import { runPost } from './post.js';
+
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (!controller.signal.aborted) core.info(`Received ${signal}: cancelling`);
+    controller.abort();
+  });
+}
+process.on('unhandledRejection', (reason) => {
+  core.setFailed(`Unexpected error: ${reason instanceof Error ? reason.message : String(reason)}`);
+});
+
+const isPost = core.getState(STATE.isPost) === 'true';
+await (isPost ? runPost({ env: process.env }) : run({ env: process.env, signal: controller.signal }));

@@ -1,0 +1,503 @@
+/**
+ * run(): the only module that sequences side effects. Reads the inputs and the event, decides
+ * whether to run, then starts (or re-attaches to, or follows up in) one conversation, waits as
+ * asked, and reports through the Reporter. Every path ends in one honest status; the final
+ * comment, outputs and summary are written in `finally`, whatever happened.
+ */
+import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
+import { parseConfig, readInputs, type Config } from './config.js';
+import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
+import {
+  CancelledError,
+  ConfigError,
+  OpenHandsApiError,
+  StartFailedError,
+  TimeoutError,
+  getErrorMessage,
+} from './errors.js';
+import { findStickyComment, type CommentTarget, type StickyComment } from './github/comments.js';
+import { defaultCommentKey, parseEvent, type EventContext } from './github/event.js';
+import { findTrackingIssue, getPermission, getPullRequestRefs } from './github/issues.js';
+import { createOctokit, type Octokit } from './github/octokit.js';
+import { react, type Reaction } from './github/reactions.js';
+import { OpenHandsClient } from './openhands/client.js';
+import { isTerminal, newestEventId, readConversation, readFinalMessage, usage, waitForFinish, type ConversationView } from './openhands/follow.js';
+import { assertReady, conversationIdFor, findStartTask, sendStart, waitForStartTask } from './openhands/start.js';
+import type { StartRequest, StartTask } from './openhands/types.js';
+import { buildPrompt, type WorkTarget } from './prompt.js';
+import { SecretBox } from './redact.js';
+import { renderComment, renderReportMarkdown } from './render/comment.js';
+import { Reporter } from './reporter.js';
+import { FAILING, statusFromExecution, type Report, type RunStatus } from './report.js';
+import { realSleep, type Sleep } from './retry.js';
+import { checkActors, decideTrigger } from './triggers.js';
+
+export interface RunDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** aborted when the runner cancels the job */
+  readonly signal: AbortSignal;
+  readonly now?: () => number;
+  readonly sleep?: Sleep;
+}
+
+/** A conversation finished longer ago than this gets a new conversation instead of a follow-up. */
+export const FOLLOW_UP_WINDOW_MS = 6 * 3600_000;
+
+export async function run(deps: RunDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const secrets = new SecretBox((s) => core.setSecret(s));
+  for (const name of Object.values(OUTPUT)) core.setOutput(name, '');
+  core.saveState(STATE.isPost, 'true');
+
+  let reporter: Reporter | undefined;
+  let client: OpenHandsClient | undefined;
+  let cfg: Config | undefined;
+  let flow: Flow | undefined;
+  try {
+    const raw = readInputs((n) => core.getInput(n));
+    secrets.add(raw[INPUT.apiKey]);
+    secrets.add(raw[INPUT.githubToken]);
+    secrets.add(deps.env[API_KEY_ENV]);
+    const ctx = parseEvent(deps.env, readPayload(deps.env.GITHUB_EVENT_PATH));
+    cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
+    const config = cfg;
+    core.debug(`config: ${JSON.stringify({ ...config, apiKey: config.apiKey ? '***' : '', githubToken: config.githubToken ? '***' : '', promptTemplate: config.promptTemplate ? `${config.promptTemplate.length} chars` : '' })}`);
+
+    flow = new Flow(config, ctx, deps, secrets, now);
+    reporter = await flow.prepare();
+    if (!reporter) return;
+    client = flow.client;
+    await flow.execute(reporter);
+  } catch (error) {
+    await fail(error, reporter, deps, cfg, secrets);
+  } finally {
+    if (reporter) {
+      reporter.report.final = true;
+      await reporter.update({}, { force: true });
+      reporter.writeOutputs();
+      await writeSummary(renderReportMarkdown(reporter.report), secrets);
+      const r = reporter.report;
+      if (FAILING.has(r.status)) {
+        flow?.reactLater('confused');
+        core.setFailed(secrets.redact(r.error ?? `OpenHands conversation ended as ${r.status}`));
+      }
+    }
+    await client?.close();
+  }
+}
+
+/** Reports an error that escaped the flow: as the Report's final state, or plainly before one exists. */
+async function fail(
+  error: unknown,
+  reporter: Reporter | undefined,
+  deps: RunDeps,
+  cfg: Config | undefined,
+  secrets: SecretBox,
+): Promise<void> {
+  const cancelled = deps.signal.aborted || error instanceof CancelledError;
+  const status: RunStatus = cancelled ? 'cancelled' : error instanceof TimeoutError ? 'timed_out' : 'error';
+  const message = cancelled ? new CancelledError().message : getErrorMessage(error);
+  if (!reporter) {
+    core.setOutput(OUTPUT.status, status);
+    core.setFailed(secrets.redact(message));
+    await writeSummary(`### OpenHands · ❌ Failed\n\n\`\`\`text\n${message}\n\`\`\``, secrets);
+    return;
+  }
+  if (!(error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || cancelled)) {
+    core.debug(String((error as Error)?.stack ?? error));
+  }
+  reporter.report.status = status;
+  reporter.report.error = message;
+  if (cancelled && cfg?.onCancel === 'pause' && reporter.report.sandboxId && cfg.apiKey) {
+    // A fresh client: the run's own one is bound to the aborted signal.
+    const c = new OpenHandsClient({ baseUrl: cfg.baseUrl, apiKey: cfg.apiKey, timeoutMs: 3000, retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 500 } });
+    try {
+      await c.pauseSandbox(reporter.report.sandboxId);
+      reporter.report.sandboxStatus = 'PAUSED';
+      reporter.report.error = `${message}; the sandbox was paused so it stops costing money (on-cancel: pause)`;
+    } catch (e) {
+      core.warning(`Could not pause the sandbox after the cancellation: ${getErrorMessage(e)}`);
+    } finally {
+      await c.close();
+    }
+  }
+}
+
+function readPayload(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    core.warning(`Could not read the event payload at ${file}: ${getErrorMessage(error)}`);
+    return {};
+  }
+}
+
+async function writeSummary(markdown: string, secrets: SecretBox): Promise<void> {
+  try {
+    await core.summary.addRaw(secrets.redact(markdown), true).write();
+  } catch (error) {
+    core.debug(`No job summary written: ${getErrorMessage(error)}`);
+  }
+}
+
+/** One run's decisions and steps, in the order they happen. */
+class Flow {
+  readonly cfg: Config;
+  readonly ctx: EventContext;
+  readonly deps: RunDeps;
+  readonly secrets: SecretBox;
+  readonly now: () => number;
+  readonly sleep: Sleep;
+  readonly key: string;
+  octokit: Octokit | undefined;
+  client: OpenHandsClient | undefined;
+  work: WorkTarget | undefined;
+  commentTarget: CommentTarget | undefined;
+  sticky: StickyComment | undefined;
+  prompt = '';
+
+  constructor(cfg: Config, ctx: EventContext, deps: RunDeps, secrets: SecretBox, now: () => number) {
+    this.cfg = cfg;
+    this.ctx = ctx;
+    this.deps = deps;
+    this.secrets = secrets;
+    this.now = now;
+    this.sleep = deps.sleep ?? realSleep;
+    this.key = cfg.commentKey ?? defaultCommentKey(ctx);
+  }
+
+  /** Decides whether to run and prepares everything short of an OpenHands request. */
+  async prepare(): Promise<Reporter | undefined> {
+    const { cfg, ctx } = this;
+    const trigger = decideTrigger(ctx, cfg);
+    core.info(`Trigger: ${trigger.run ? 'accepted' : 'skipped'}: ${trigger.why}`);
+    if (!trigger.run) return this.skip(trigger.why);
+
+    const [owner, repo] = ctx.repository.split('/') as [string, string];
+    if (cfg.githubToken) this.octokit = createOctokit(cfg.githubToken, ctx.apiUrl);
+    const octokit = this.octokit;
+
+    const permission = await checkActors(ctx, cfg.allowedBots, async (login) => {
+      if (!octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to check who triggered the run');
+      try {
+        return await getPermission(octokit, owner, repo, login);
+      } catch (error) {
+        throw new Error(`Could not check ${login}'s permission on ${ctx.repository}, so the run is refused: ${getErrorMessage(error)}`);
+      }
+    });
+    core.info(`Permission: ${permission.run ? 'granted' : 'refused'}: ${permission.why}`);
+    if (!permission.run) return this.skip(permission.why);
+
+    this.work = await this.workTarget(owner, repo);
+    if (!cfg.apiKey && !cfg.dryRun) {
+      if (this.work.fork) {
+        return this.skip(
+          `this pull request comes from the fork ${this.work.fork.headRepo}, and workflows triggered from forks get no secrets, so there is no OpenHands API key`,
+        );
+      }
+      throw new ConfigError(INPUT.apiKey, `required: pass a secret (api-key: \${{ secrets.OPENHANDS_API_KEY }}) or set the ${API_KEY_ENV} environment variable`);
+    }
+    this.prompt = buildPrompt(cfg, ctx, this.work);
+
+    const issueNumber = ctx.subject?.number ?? cfg.issueNumber ?? (await this.trackingIssue(owner, repo));
+    if (cfg.comment && octokit && issueNumber !== undefined) {
+      this.commentTarget = { owner, repo, issueNumber };
+      this.sticky = await findStickyComment(octokit, this.commentTarget, this.key);
+    }
+
+    const report: Report = {
+      key: this.key,
+      status: 'pending',
+      final: false,
+      repo: this.work.repo,
+      baseUrl: cfg.baseUrl,
+      runUrl: ctx.runUrl,
+      runId: ctx.runId,
+      runAttempt: ctx.runAttempt,
+      startedAt: this.now(),
+      updatedAt: this.now(),
+      actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,
+      previous: [...(this.sticky?.state?.previous ?? [])],
+    };
+    const reporter = new Reporter(report, {
+      octokit: cfg.dryRun ? undefined : octokit,
+      target: this.commentTarget,
+      existingCommentId: this.sticky?.id,
+      existingCommentUrl: this.sticky?.url,
+      redact: (t) => this.secrets.redact(t),
+      now: this.now,
+      warn: (m) => core.warning(m),
+      setOutput: (n, v) => core.setOutput(n, v),
+      saveState: (n, v) => core.saveState(n, v),
+    });
+
+    if (cfg.dryRun) {
+      await this.dryRun(reporter, trigger.why, permission.why);
+      return undefined;
+    }
+    this.client = new OpenHandsClient({
+      baseUrl: cfg.baseUrl,
+      apiKey: cfg.apiKey as string,
+      signal: this.deps.signal,
+      sleep: this.sleep,
+      onRetry: (m) => core.info(this.secrets.redact(m)),
+      onSecret: (s) => this.secrets.add(s),
+    });
+    this.reactLater('eyes');
+    return reporter;
+  }
+
+  /** Starts, re-attaches or follows up, then waits as configured. */
+  async execute(reporter: Reporter): Promise<void> {
+    const client = this.client as OpenHandsClient;
+    const prev = this.sticky?.state;
+    const sameRun = prev?.runId === this.ctx.runId && prev.conversationId;
+
+    // A new trigger where a conversation is still open: send it there instead of paying for another.
+    if (!sameRun && prev?.conversationId && this.ctx.subject && this.cfg.followUp === 'auto') {
+      const view = await readConversation(client, prev.conversationId);
+      if (isAlive(view, this.now())) {
+        await this.followUp(reporter, prev.conversationId, view);
+        return;
+      }
+    }
+    if (!sameRun && prev?.conversationId && !this.ctx.subject) {
+      const view = await readConversation(client, prev.conversationId);
+      if (view.conversation && !isTerminal(view) && view.executionStatus === 'running') {
+        await reporter.update({ status: 'skipped', skipReason: `the previous conversation ${prev.conversationId} is still running` });
+        core.info(`Skipped: the previous conversation ${prev.conversationId} is still running`);
+        return;
+      }
+    }
+    if (!sameRun && prev?.conversationId) {
+      reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl: undefined });
+    }
+
+    const conversationId =
+      (sameRun ? prev?.conversationId : undefined) ??
+      conversationIdFor([this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')]);
+    const task = await core.group('Start conversation', () => this.startOrAttach(reporter, conversationId, Boolean(sameRun) || this.ctx.runAttempt > 1));
+    if (this.cfg.wait === 'none') {
+      reporter.report.status = 'started';
+      return;
+    }
+    const ready = await core.group('Wait until ready', () => this.waitReady(reporter, task));
+    assertReady(ready);
+    this.setTitleLater(conversationId);
+    this.reactLater('rocket');
+    if (this.cfg.wait === 'finished') {
+      await core.group('Wait until finished', () => this.waitFinished(reporter, conversationId));
+    }
+  }
+
+  async startOrAttach(reporter: Reporter, conversationId: string, mayExist: boolean): Promise<StartTask> {
+    const client = this.client as OpenHandsClient;
+    const onTask = (t: StartTask): void => this.onTask(reporter, t);
+    await reporter.update({ conversationId, status: 'pending' }, { force: true });
+    reporter.writeOutputs();
+    if (mayExist) {
+      const existing = await client.getConversation(conversationId);
+      if (existing) {
+        core.info(`Re-attaching to conversation ${conversationId}, which an earlier attempt of this run started`);
+        return { id: reporter.report.startTaskId ?? '', status: 'READY', app_conversation_id: conversationId, sandbox_id: existing.sandbox_id } as StartTask;
+      }
+      const task = await findStartTask(client, conversationId, new Date(this.now() - 3 * 24 * 3600_000));
+      if (task) {
+        core.info(`Re-attaching to start task ${task.id}, which an earlier attempt of this run created`);
+        onTask(task);
+        return task;
+      }
+    }
+    const body = this.startRequest(conversationId);
+    core.info(`Starting a conversation on ${body.selected_repository}${body.selected_branch ? `@${body.selected_branch}` : ''}`);
+    return sendStart(
+      { client, sleep: this.sleep, signal: this.deps.signal, log: (m) => core.info(this.secrets.redact(m)) },
+      body,
+      { stream: this.cfg.wait !== 'none', stallMs: 60_000, since: new Date(this.now() - 10 * 60_000), onTask },
+    );
+  }
+
+  startRequest(conversationId: string): StartRequest {
+    const s = this.ctx.subject;
+    return {
+      initial_message: { role: 'user', content: [{ type: 'text', text: this.prompt }], run: true },
+      selected_repository: this.work?.repo ?? this.cfg.repo.fullName,
+      ...(this.work?.branch ? { selected_branch: this.work.branch } : {}),
+      git_provider: 'github',
+      conversation_id: conversationId,
+      trigger: 'openhands_api',
+      ...(this.cfg.title ? { title: this.cfg.title } : {}),
+      ...(s?.isPullRequest && !this.work?.fork ? { pr_number: [s.number] } : {}),
+      ...(this.cfg.llmModel ? { llm_model: this.cfg.llmModel } : {}),
+    };
+  }
+
+  onTask(reporter: Reporter, t: StartTask): void {
+    const r = reporter.report;
+    if (t.status !== r.startTaskStatus) core.info(`Start task ${t.id}: ${t.status}${t.detail ? ` (${t.detail})` : ''}`);
+    void reporter.update({
+      startTaskId: t.id,
+      startTaskStatus: t.status,
+      sandboxId: t.sandbox_id ?? r.sandboxId,
+      status: t.status === 'READY' ? 'ready' : t.status === 'ERROR' ? 'error' : 'started',
+      ...(t.status === 'ERROR' ? { error: `OpenHands could not start the conversation: ${t.detail ?? 'no detail given'}` } : {}),
+    });
+  }
+
+  async waitReady(reporter: Reporter, task: StartTask): Promise<StartTask> {
+    const deadline = reporter.report.startedAt + this.cfg.readyTimeoutMs;
+    return waitForStartTask(
+      { client: this.client as OpenHandsClient, sleep: this.sleep, now: this.now, signal: this.deps.signal },
+      task,
+      { deadline, timeoutMs: this.cfg.readyTimeoutMs, onTask: (t) => this.onTask(reporter, t) },
+    );
+  }
+
+  async waitFinished(reporter: Reporter, conversationId: string, afterEventId?: string): Promise<void> {
+    const deps = { client: this.client as OpenHandsClient, sleep: this.sleep, now: this.now, signal: this.deps.signal };
+    let last = '';
+    const view = await waitForFinish(deps, conversationId, {
+      deadline: this.now() + this.cfg.finishTimeoutMs,
+      timeoutMs: this.cfg.finishTimeoutMs,
+      onView: (v) => {
+        const line = `${v.sandboxStatus ?? '?'}/${v.executionStatus ?? '?'}`;
+        if (line !== last) core.info(`Conversation ${conversationId}: sandbox ${v.sandboxStatus ?? 'unknown'}, agent ${v.executionStatus ?? 'unknown'}`);
+        last = line;
+        void reporter.update(this.viewPatch(v));
+      },
+    });
+    const finalMessage = await readFinalMessage(deps, conversationId, view.executionStatus, { afterEventId });
+    const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
+    await reporter.update({
+      ...this.viewPatch(view),
+      status,
+      finalMessage: finalMessage || undefined,
+      ...(status === 'error' || status === 'stuck'
+        ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` }
+        : {}),
+    });
+  }
+
+  viewPatch(v: ConversationView): Partial<Report> {
+    const { cost, tokens } = usage(v.conversation);
+    return {
+      sandboxStatus: v.sandboxStatus ?? undefined,
+      executionStatus: v.executionStatus ?? undefined,
+      sandboxId: v.conversation?.sandbox_id ?? undefined,
+      cost,
+      tokens,
+      prNumbers: v.conversation?.pr_number?.length ? v.conversation.pr_number : undefined,
+    };
+  }
+
+  async followUp(reporter: Reporter, conversationId: string, view: ConversationView): Promise<void> {
+    const client = this.client as OpenHandsClient;
+    core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
+    await reporter.update({ conversationId, followUpText: this.prompt, status: 'pending', ...this.viewPatch(view) }, { force: true });
+    reporter.writeOutputs();
+    const sandboxId = view.conversation?.sandbox_id;
+    if (view.sandboxStatus !== 'RUNNING' && sandboxId) {
+      core.info(`Resuming sandbox ${sandboxId} (${view.sandboxStatus})`);
+      await client.resumeSandbox(sandboxId);
+      const deadline = this.now() + this.cfg.readyTimeoutMs;
+      for (let v = view; v.sandboxStatus !== 'RUNNING'; v = await readConversation(client, conversationId)) {
+        if (this.now() > deadline) throw new TimeoutError('The sandbox resuming', INPUT.readyTimeout, this.cfg.readyTimeoutMs);
+        await this.sleep(1000, this.deps.signal);
+      }
+    }
+    const afterEventId = await newestEventId(client, conversationId);
+    await client.sendMessage(conversationId, this.prompt);
+    await reporter.update({ status: 'followed_up', sandboxStatus: 'RUNNING' }, { force: true });
+    this.reactLater('rocket');
+    if (this.cfg.wait === 'finished') await this.waitFinished(reporter, conversationId, afterEventId);
+  }
+
+  async workTarget(owner: string, repo: string): Promise<WorkTarget> {
+    const { cfg, ctx } = this;
+    const sameRepo = cfg.repo.fullName.toLowerCase() === ctx.repository.toLowerCase();
+    const s = ctx.subject;
+    let headRef = s?.headRef;
+    let headRepo = s?.headRepo;
+    let baseRef = s?.baseRef;
+    if (s?.isPullRequest && sameRepo && !headRef && this.octokit) {
+      ({ headRef, headRepo, baseRef } = await getPullRequestRefs(this.octokit, owner, repo, s.number));
+    }
+    const fork = Boolean(s?.isPullRequest && headRepo && headRepo.toLowerCase() !== ctx.repository.toLowerCase());
+    const auto = !sameRepo
+      ? undefined
+      : s?.isPullRequest
+        ? fork
+          ? baseRef
+          : headRef
+        : (ctx.defaultBranch ?? ctx.refName);
+    return {
+      repo: cfg.repo.fullName,
+      branch: cfg.branch ?? auto,
+      ...(fork && s ? { fork: { headRepo: headRepo as string, headRef: headRef ?? '', prRef: `refs/pull/${s.number}/head` } } : {}),
+    };
+  }
+
+  async trackingIssue(owner: string, repo: string): Promise<number | undefined> {
+    if (!this.cfg.trackingLabel || !this.octokit || !this.cfg.comment) return undefined;
+    return findTrackingIssue(this.octokit, owner, repo, this.cfg.trackingLabel, {
+      create: !this.cfg.dryRun,
+      title: `OpenHands: ${this.ctx.workflow}`,
+      body: `Runs of the workflow **${this.ctx.workflow}** report their OpenHands conversations here.`,
+    });
+  }
+
+  skip(why: string): undefined {
+    core.setOutput(OUTPUT.status, 'skipped');
+    core.setOutput(OUTPUT.skipReason, why);
+    void writeSummary(`### OpenHands · ⏭️ Skipped\n\n${why}`, this.secrets);
+    return undefined;
+  }
+
+  async dryRun(reporter: Reporter, trigger: string, permission: string): Promise<void> {
+    const r = reporter.report;
+    r.conversationId = conversationIdFor([this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')]);
+    r.status = 'pending';
+    const comment = this.commentTarget
+      ? `would ${this.sticky ? `edit comment ${this.sticky.id}` : 'create a comment'} on #${this.commentTarget.issueNumber}`
+      : 'would post no comment';
+    const body = this.secrets.redact(renderComment(r));
+    const md = [
+      '### OpenHands · 🧪 Dry run',
+      `No OpenHands request was made and nothing was posted.`,
+      `| | |\n|---|---|\n| Trigger | ${trigger} |\n| Permission | ${permission} |\n| Repository | ${this.work?.repo} |\n| Branch | ${this.work?.branch ?? '(default)'} |\n| Comment | ${comment} |`,
+      `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${this.prompt}\n\`\`\`\`\n\n</details>`,
+      `<details><summary>Comment</summary>\n\n\`\`\`\`markdown\n${body}\n\`\`\`\`\n\n</details>`,
+    ].join('\n\n');
+    core.info(`Dry run. Trigger: ${trigger}. Permission: ${permission}. Comment: ${comment}.`);
+    core.info(`Prompt:\n${this.prompt}`);
+    core.info(`Comment body:\n${body}`);
+    core.setOutput(OUTPUT.status, 'skipped');
+    core.setOutput(OUTPUT.skipReason, 'dry-run');
+    await writeSummary(md, this.secrets);
+  }
+
+  reactLater(content: Reaction): void {
+    if (!this.octokit) return;
+    react(this.octokit, this.ctx, content).catch((e: unknown) => core.debug(`No ${content} reaction: ${getErrorMessage(e)}`));
+  }
+
+  setTitleLater(conversationId: string): void {
+    if (!this.cfg.title) return;
+    // The start request's title is not applied by the service; set it once the conversation exists.
+    this.client?.setTitle(conversationId, this.cfg.title).catch((e: unknown) => core.warning(`Could not set the conversation title: ${getErrorMessage(e)}`));
+  }
+}
+
+/** Still worth a follow-up: the sandbox lives, and the agent is working or finished recently. */
+export function isAlive(v: ConversationView, now: number): boolean {
+  if (!v.conversation || !['RUNNING', 'PAUSED', 'STARTING'].includes(v.sandboxStatus ?? '')) return false;
+  const exec = v.executionStatus;
+  if (exec === 'error' || exec === 'stuck' || exec === 'deleting') return false;
+  if (exec === 'finished') {
+    const updated = Date.parse(v.conversation.updated_at ?? '');
+    return Number.isFinite(updated) && now - updated < FOLLOW_UP_WINDOW_MS;
+  }
+  return true;
+}

@@ -1,0 +1,333 @@
+/**
+ * OpenHands Cloud V1 app-server client: one method per route this action uses, undici
+ * underneath. Maps every non-2xx and every non-JSON answer to an OpenHandsApiError, retries
+ * reads on transient faults, and never retries the start request by itself (the caller decides,
+ * see start.ts). No orchestration here.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import * as v from 'valibot';
+import { OpenHandsApiError } from '../errors.js';
+import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
+import { JsonArraySplitter } from './json-stream.js';
+import {
+  ConversationListSchema,
+  EventPageSchema,
+  StartTaskListSchema,
+  StartTaskPageSchema,
+  StartTaskSchema,
+  SuccessSchema,
+  type Conversation,
+  type OHEvent,
+  type StartRequest,
+  type StartTask,
+} from './types.js';
+
+export interface ClientOptions {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly dispatcher?: Dispatcher;
+  /** per-request limit on waiting for response headers and between body chunks */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+  readonly sleep?: Sleep;
+  readonly random?: () => number;
+  /** aborts every request and retry wait (job cancellation) */
+  readonly signal?: AbortSignal;
+  /** told about each retry, for the log */
+  readonly onRetry?: (message: string) => void;
+  /** told about every secret the service hands back (sandbox session keys), for redaction */
+  readonly onSecret?: (secret: string) => void;
+}
+
+type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
+
+interface CallOptions<T> {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly schema: v.GenericSchema<unknown, T>;
+  /** retry transient faults (reads and idempotent writes only) */
+  readonly retry: boolean;
+}
+
+/** Thrown by streamStart when the server does not offer the streaming route. */
+export class StreamUnavailableError extends Error {}
+
+export class OpenHandsClient {
+  readonly #o: ClientOptions;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(options: ClientOptions) {
+    this.#o = options;
+    this.#dispatcher =
+      options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 }, connections: 4 });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#o.dispatcher) await this.#dispatcher.close();
+  }
+
+  /** POST /api/v1/app-conversations: one attempt, never retried here. */
+  postStart(body: StartRequest): Promise<StartTask> {
+    return this.#call('POST', '/api/v1/app-conversations', { body, schema: StartTaskSchema, retry: false });
+  }
+
+  /**
+   * POST /api/v1/app-conversations/stream-start: calls onTask for each task state as the
+   * service writes it; resolves with the last one when the array closes (READY or ERROR).
+   * Throws StreamUnavailableError on 404/405, OpenHandsApiError on other failures (including
+   * a stream that breaks or goes quiet for stallMs), with `lastTask` known to the caller.
+   */
+  async streamStart(body: StartRequest, onTask: (t: StartTask) => void, stallMs: number): Promise<StartTask> {
+    const url = this.#url('/api/v1/app-conversations/stream-start');
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        dispatcher: this.#dispatcher,
+        method: 'POST',
+        headers: this.#headers(true),
+        body: JSON.stringify(body),
+        signal: this.#o.signal,
+        headersTimeout: this.#o.timeoutMs ?? 30_000,
+        bodyTimeout: stallMs,
+      });
+    } catch (error) {
+      throw networkError('POST', url, error);
+    }
+    if (res.statusCode === 404 || res.statusCode === 405) {
+      await res.body.dump();
+      throw new StreamUnavailableError(`stream-start answered ${res.statusCode}`);
+    }
+    if (res.statusCode >= 300) throw await httpError('POST', url, res);
+    ensureJson('POST', url, res);
+    const splitter = new JsonArraySplitter();
+    let last: StartTask | undefined;
+    try {
+      res.body.setEncoding('utf8');
+      for await (const chunk of res.body) {
+        for (const item of splitter.push(chunk as string)) {
+          last = parse(StartTaskSchema, item, 'POST', url);
+          onTask(last);
+        }
+      }
+    } catch (error) {
+      throw networkError('POST', url, error);
+    }
+    if (!splitter.complete || !last) {
+      throw new OpenHandsApiError(`The start stream from ${url} ended before the conversation was ready`, {
+        url,
+        transient: true,
+      });
+    }
+    return last;
+  }
+
+  /** GET /api/v1/app-conversations/start-tasks?ids=… (null for unknown ids) */
+  getStartTasks(ids: readonly string[]): Promise<(StartTask | null)[]> {
+    return this.#call('GET', '/api/v1/app-conversations/start-tasks', {
+      query: { ids },
+      schema: StartTaskListSchema,
+      retry: true,
+    });
+  }
+
+  /** Start tasks created since `createdAfter`, newest first (one page of 100 is plenty for one run). */
+  async searchStartTasks(createdAfter: Date): Promise<StartTask[]> {
+    const page = await this.#call('GET', '/api/v1/app-conversations/start-tasks/search', {
+      query: { created_at__gte: createdAfter.toISOString(), sort_order: 'CREATED_AT_DESC', limit: 100 },
+      schema: StartTaskPageSchema,
+      retry: true,
+    });
+    return page.items;
+  }
+
+  /** GET /api/v1/app-conversations?ids=… (there is no GET by id: that path serves the web app) */
+  async getConversations(ids: readonly string[]): Promise<(Conversation | null)[]> {
+    const list = await this.#call('GET', '/api/v1/app-conversations', {
+      query: { ids },
+      schema: ConversationListSchema,
+      retry: true,
+    });
+    for (const c of list) if (c?.session_api_key) this.#o.onSecret?.(c.session_api_key);
+    return list;
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    return (await this.getConversations([id]))[0] ?? null;
+  }
+
+  /** One page of a conversation's events, newest first. */
+  async searchEvents(
+    conversationId: string,
+    opts: { pageId?: string; limit?: number; kind?: string } = {},
+  ): Promise<{ items: OHEvent[]; nextPageId: string | null }> {
+    const page = await this.#call('GET', `/api/v1/conversation/${conversationId}/events/search`, {
+      query: { sort_order: 'TIMESTAMP_DESC', limit: opts.limit ?? 100, page_id: opts.pageId, kind__eq: opts.kind },
+      schema: EventPageSchema,
+      retry: true,
+    });
+    return { items: page.items, nextPageId: page.next_page_id ?? null };
+  }
+
+  /** POST …/send-message: not retried blindly (a repeat would send the message twice). */
+  async sendMessage(conversationId: string, text: string): Promise<void> {
+    await this.#call('POST', `/api/v1/app-conversations/${conversationId}/send-message`, {
+      body: { role: 'user', content: [{ type: 'text', text }], run: true },
+      schema: SuccessSchema,
+      retry: false,
+    });
+  }
+
+  async pauseSandbox(sandboxId: string): Promise<void> {
+    await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/pause`, {
+      schema: SuccessSchema,
+      retry: true,
+    });
+  }
+
+  async resumeSandbox(sandboxId: string): Promise<void> {
+    await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/resume`, {
+      schema: SuccessSchema,
+      retry: true,
+    });
+  }
+
+  async setTitle(conversationId: string, title: string): Promise<void> {
+    await this.#call('PATCH', `/api/v1/app-conversations/${conversationId}`, {
+      body: { title },
+      schema: v.unknown(),
+      retry: true,
+    });
+  }
+
+  #url(path: string, query?: Query): string {
+    const url = new URL(this.#o.baseUrl + path);
+    for (const [k, val] of Object.entries(query ?? {})) {
+      if (val === undefined) continue;
+      if (Array.isArray(val)) for (const item of val) url.searchParams.append(k, item);
+      else url.searchParams.set(k, String(val));
+    }
+    return url.toString();
+  }
+
+  #headers(json: boolean): Record<string, string> {
+    return {
+      authorization: `Bearer ${this.#o.apiKey}`,
+      accept: 'application/json',
+      'user-agent': 'openhands-cloud-action',
+      ...(json ? { 'content-type': 'application/json' } : {}),
+    };
+  }
+
+  async #call<T>(method: string, path: string, opts: CallOptions<T>): Promise<T> {
+    const url = this.#url(path, opts.query);
+    const once = async (): Promise<T> => {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, {
+          dispatcher: this.#dispatcher,
+          method: method as Dispatcher.HttpMethod,
+          headers: this.#headers(opts.body !== undefined),
+          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          signal: this.#o.signal,
+          headersTimeout: this.#o.timeoutMs ?? 30_000,
+          bodyTimeout: this.#o.timeoutMs ?? 30_000,
+        });
+      } catch (error) {
+        throw networkError(method, url, error);
+      }
+      if (res.statusCode >= 300) throw await httpError(method, url, res);
+      ensureJson(method, url, res);
+      let data: unknown;
+      try {
+        data = await res.body.json();
+      } catch (error) {
+        throw new OpenHandsApiError(`${method} ${url} answered with malformed JSON`, { url, transient: true, cause: error });
+      }
+      return parse(opts.schema, data, method, url);
+    };
+    if (!opts.retry) return once();
+    return withRetry(once, {
+      policy: this.#o.retry ?? DEFAULT_RETRY,
+      sleep: this.#o.sleep,
+      random: this.#o.random,
+      signal: this.#o.signal,
+      shouldRetry: (e) => e instanceof OpenHandsApiError && e.transient,
+      retryAfterMs: (e) => (e instanceof OpenHandsApiError ? e.retryAfterMs : undefined),
+      onRetry: (e, n, ms) =>
+        this.#o.onRetry?.(`${(e as Error).message}; retry ${n} in ${(ms / 1000).toFixed(1)}s`),
+    });
+  }
+}
+
+function parse<T>(schema: v.GenericSchema<unknown, T>, data: unknown, method: string, url: string): T {
+  const result = v.safeParse(schema, data);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const where = issue ? v.getDotPath(issue) : undefined;
+    throw new OpenHandsApiError(
+      `${method} ${url} answered with an unexpected shape${where ? ` at '${where}'` : ''}: ${issue?.message ?? ''}`,
+      { url, transient: false },
+    );
+  }
+  return result.output;
+}
+
+function ensureJson(method: string, url: string, res: Dispatcher.ResponseData): void {
+  const type = String(res.headers['content-type'] ?? '');
+  if (!type.includes('json')) {
+    void res.body.dump();
+    throw new OpenHandsApiError(
+      `${method} ${url} answered with ${type || 'no content type'} instead of JSON. ` +
+        'The service answers unknown paths with its web app: check base-url and that it points at an OpenHands V1 app server.',
+      { url, status: res.statusCode, transient: false },
+    );
+  }
+}
+
+async function httpError(method: string, url: string, res: Dispatcher.ResponseData): Promise<OpenHandsApiError> {
+  const status = res.statusCode;
+  let text = '';
+  try {
+    text = (await res.body.text()).slice(0, 2000);
+  } catch {
+    // the body is only for the message
+  }
+  const detail = errorDetail(text);
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined);
+  const transient = status === 429 || status >= 500 || status === 408;
+  let message: string;
+  if (status === 401) {
+    message =
+      `OpenHands rejected the API key (401${detail ? ` ${detail}` : ''}). ` +
+      "Check the 'api-key' input or the OPENHANDS_API_KEY secret: create a key at <base-url>/settings/api-keys.";
+  } else if (status === 429) {
+    message = `OpenHands rate limit hit on ${method} ${url} (429${detail ? `: ${detail}` : ''})`;
+  } else {
+    message = `${method} ${url} failed with HTTP ${status}${detail ? `: ${detail}` : ''}`;
+  }
+  return new OpenHandsApiError(message, { url, status, transient, retryAfterMs });
+}
+
+/** The service's error text from `{"detail": …}`, `{"error": …}` or `{"message": …}` bodies. */
+function errorDetail(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const d = body.detail ?? body.error ?? body.message;
+    if (typeof d === 'string') return d;
+    if (Array.isArray(d)) return d.map((x) => (x as { msg?: string }).msg ?? JSON.stringify(x)).join('; ');
+    return '';
+  } catch {
+    return text.trim().startsWith('<') ? 'an HTML page' : text.trim().slice(0, 200);
+  }
+}
+
+function networkError(method: string, url: string, error: unknown): OpenHandsApiError {
+  if (error instanceof OpenHandsApiError) return error;
+  const e = error as { name?: string; code?: string; message?: string };
+  if (e?.name === 'AbortError') return error as OpenHandsApiError;
+  return new OpenHandsApiError(`${method} ${url} failed: ${e?.code ?? e?.name ?? 'network error'} ${e?.message ?? ''}`.trim(), {
+    url,
+    transient: true,
+    cause: error,
+  });
+}

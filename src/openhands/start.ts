@@ -1,0 +1,134 @@
+/**
+ * Starting a conversation exactly once per run, and waiting for its start task.
+ *
+ * The conversation id is chosen by us (see conversationIdFor), so after any ambiguous failure
+ * (a reset, a timeout, a broken stream) we can ask the service whether the start went through
+ * before sending it again: a run never pays for two conversations.
+ */
+import { createHash } from 'node:crypto';
+import { CONVERSATION_ID_NAMESPACE } from '../constants.js';
+import { OpenHandsApiError, StartFailedError, TimeoutError } from '../errors.js';
+import { backoffDelay, realSleep, type Sleep } from '../retry.js';
+import { StreamUnavailableError, type OpenHandsClient } from './client.js';
+import { START_TERMINAL, type StartRequest, type StartTask } from './types.js';
+
+export interface StartDeps {
+  readonly client: OpenHandsClient;
+  readonly sleep?: Sleep;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly signal?: AbortSignal;
+  readonly log?: (message: string) => void;
+}
+
+/** A name-based (v5) UUID, as 32 lowercase hex: the same run, repo and comment-key give the same id. */
+export function conversationIdFor(parts: readonly string[]): string {
+  const ns = Buffer.from(CONVERSATION_ID_NAMESPACE.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(parts.join('\n')).digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  return hash.subarray(0, 16).toString('hex');
+}
+
+const hex = (id: string | null | undefined): string => (id ?? '').replace(/-/g, '').toLowerCase();
+
+/** The start task this run already created for `conversationId`, if any (searches recent tasks). */
+export async function findStartTask(
+  client: OpenHandsClient,
+  conversationId: string,
+  since: Date,
+): Promise<StartTask | undefined> {
+  const tasks = await client.searchStartTasks(since);
+  return tasks.find(
+    (t) => hex(t.request?.conversation_id) === conversationId || hex(t.app_conversation_id) === conversationId,
+  );
+}
+
+const MAX_START_ATTEMPTS = 4;
+
+/**
+ * Sends the start request (streaming when `stream` and the server offers it) and returns the
+ * newest task state seen; with streaming this is already READY or ERROR unless the stream broke.
+ */
+export async function sendStart(
+  deps: StartDeps,
+  body: StartRequest,
+  opts: { stream: boolean; stallMs: number; since: Date; onTask: (t: StartTask) => void },
+): Promise<StartTask> {
+  const sleep = deps.sleep ?? realSleep;
+  let useStream = opts.stream;
+  let last: StartTask | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (useStream) {
+        return await deps.client.streamStart(
+          body,
+          (t) => {
+            last = t;
+            opts.onTask(t);
+          },
+          opts.stallMs,
+        );
+      }
+      const task = await deps.client.postStart(body);
+      opts.onTask(task);
+      return task;
+    } catch (error) {
+      if (error instanceof StreamUnavailableError) {
+        deps.log?.('The server does not offer stream-start; starting with a plain request and polling');
+        useStream = false;
+        attempt--;
+        continue;
+      }
+      // A stream that broke after telling us the task id: the start went through; poll it.
+      if (last) {
+        deps.log?.(`The start stream broke (${(error as Error).message}); polling the start task instead`);
+        return last;
+      }
+      if (!(error instanceof OpenHandsApiError) || !error.transient || attempt >= MAX_START_ATTEMPTS) throw error;
+      // 429 means "not processed"; anything else is ambiguous: look before sending again.
+      if (error.status !== 429) {
+        const found = await findStartTask(deps.client, body.conversation_id, opts.since);
+        if (found) {
+          deps.log?.(`The start request failed ambiguously (${error.message}), but the start task exists: attaching`);
+          opts.onTask(found);
+          return found;
+        }
+      }
+      const waitMs = Math.max(backoffDelay(attempt, { attempts: MAX_START_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 8000 }, deps.random), error.retryAfterMs ?? 0);
+      deps.log?.(`The start request failed (${error.message}); trying again in ${(waitMs / 1000).toFixed(1)}s`);
+      await sleep(waitMs, deps.signal);
+    }
+  }
+}
+
+/** Start-task polling interval: quick at first (READY often comes within seconds), then every 2 s. */
+export function startPollDelay(poll: number): number {
+  return Math.min(2000, Math.round(300 * 1.6 ** poll));
+}
+
+/** Polls the start task until READY or ERROR. Unknown statuses count as in progress. */
+export async function waitForStartTask(
+  deps: StartDeps,
+  task: StartTask,
+  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void },
+): Promise<StartTask> {
+  const sleep = deps.sleep ?? realSleep;
+  const now = deps.now ?? Date.now;
+  let current = task;
+  for (let poll = 0; !START_TERMINAL.has(current.status); poll++) {
+    const remaining = opts.deadline - now();
+    if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
+    await sleep(Math.min(startPollDelay(poll), remaining), deps.signal);
+    const [next] = await deps.client.getStartTasks([current.id]);
+    if (!next) continue; // not visible yet: keep asking until the deadline
+    if (next.status !== current.status || next.updated_at !== current.updated_at) opts.onTask(next);
+    current = next;
+  }
+  return current;
+}
+
+/** Throws the service's own explanation for a start task in ERROR. */
+export function assertReady(task: StartTask): void {
+  if (task.status === 'ERROR') throw new StartFailedError(task.detail || 'no detail given');
+}

@@ -1,0 +1,76 @@
+/** What a run knows about its conversation: the one state the comment, summary and outputs show. */
+
+export type RunStatus =
+  | 'pending'
+  | 'started'
+  | 'ready'
+  | 'finished'
+  | 'error'
+  | 'stuck'
+  | 'waiting_for_confirmation'
+  | 'timed_out'
+  | 'cancelled'
+  | 'skipped'
+  | 'followed_up';
+
+/** Statuses that fail the step. */
+export const FAILING: ReadonlySet<RunStatus> = new Set(['error', 'stuck', 'timed_out', 'cancelled']);
+
+/** A conversation an earlier run of this comment-key started, kept linked in the comment. */
+export interface PastConversation {
+  readonly conversationId: string;
+  readonly status: string;
+  readonly runUrl?: string;
+}
+
+export interface Report {
+  readonly key: string;
+  status: RunStatus;
+  /** true once nothing more will change (written last, also by the post step) */
+  final: boolean;
+  readonly repo: string;
+  readonly baseUrl: string;
+  readonly runUrl: string;
+  readonly runId: string;
+  readonly runAttempt: number;
+  readonly startedAt: number;
+  updatedAt: number;
+  /** who triggered, for the comment header */
+  readonly actor: string;
+  conversationId?: string;
+  sandboxId?: string;
+  startTaskId?: string;
+  startTaskStatus?: string;
+  sandboxStatus?: string;
+  executionStatus?: string;
+  error?: string;
+  skipReason?: string;
+  finalMessage?: string;
+  cost?: number;
+  tokens?: number;
+  prNumbers?: readonly number[];
+  /** the text sent into an existing conversation, for follow-ups */
+  followUpText?: string;
+  previous: PastConversation[];
+}
+
+export function conversationUrl(baseUrl: string, id: string): string {
+  return `${baseUrl}/conversations/${id}`;
+}
+
+/** Maps what the service says to the action's status once the wait is over. */
+export function statusFromExecution(executionStatus: string | null, sandboxStatus: string | null): RunStatus {
+  if (sandboxStatus === 'ERROR' || sandboxStatus === 'MISSING') return 'error';
+  switch (executionStatus) {
+    case 'finished':
+      return 'finished';
+    case 'stuck':
+      return 'stuck';
+    case 'waiting_for_confirmation':
+      return 'waiting_for_confirmation';
+    case 'error':
+      return 'error';
+    default:
+      return 'ready';
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Publishes the Report: the sticky comment (created once, then edited only when its text
+ * changes and at most every few seconds, the final state always), and the step outputs.
+ * A failure to write the comment is a warning, never the run's error.
+ */
+import { OUTPUT, STATE } from './constants.js';
+import { createComment, updateComment, type CommentTarget } from './github/comments.js';
+import type { Octokit } from './github/octokit.js';
+import { renderComment } from './render/comment.js';
+import { conversationUrl, type Report } from './report.js';
+
+export interface ReporterIO {
+  readonly octokit: Octokit | undefined;
+  readonly target: CommentTarget | undefined;
+  readonly existingCommentId: number | undefined;
+  readonly existingCommentUrl: string | undefined;
+  readonly redact: (text: string) => string;
+  readonly now: () => number;
+  readonly warn: (message: string) => void;
+  readonly setOutput: (name: string, value: string) => void;
+  readonly saveState: (name: string, value: string) => void;
+  /** minimum time between two comment edits, except the final one */
+  readonly minIntervalMs?: number;
+}
+
+export class Reporter {
+  readonly report: Report;
+  readonly #io: ReporterIO;
+  #commentId: number | undefined;
+  #commentUrl: string | undefined;
+  #lastBody = '';
+  #lastWrite = -Infinity;
+  #writing: Promise<void> = Promise.resolve();
+  #broken = false;
+
+  constructor(report: Report, io: ReporterIO) {
+    this.report = report;
+    this.#io = io;
+    this.#commentId = io.existingCommentId;
+    this.#commentUrl = io.existingCommentUrl;
+  }
+
+  get commentId(): number | undefined {
+    return this.#commentId;
+  }
+
+  get commentUrl(): string | undefined {
+    return this.#commentUrl;
+  }
+
+  /** Applies a change; publishes the comment when the text changed and the throttle allows. */
+  async update(patch: Partial<Report>, opts: { force?: boolean } = {}): Promise<void> {
+    Object.assign(this.report, patch, { updatedAt: this.#io.now() });
+    const due = opts.force || this.report.final || this.#io.now() - this.#lastWrite >= (this.#io.minIntervalMs ?? 3000);
+    if (due) await this.flush();
+  }
+
+  /** Writes the comment now if its text changed (serialised: edits never overtake each other). */
+  flush(): Promise<void> {
+    this.#writing = this.#writing.then(() => this.#write());
+    return this.#writing;
+  }
+
+  async #write(): Promise<void> {
+    const { octokit, target } = this.#io;
+    if (!octokit || !target || this.#broken) return;
+    const body = this.#io.redact(renderComment(this.report));
+    if (body === this.#lastBody) return;
+    try {
+      if (this.#commentId === undefined) {
+        const c = await createComment(octokit, target, body);
+        this.#commentId = c.id;
+        this.#commentUrl = c.url;
+      } else {
+        await updateComment(octokit, target, this.#commentId, body);
+      }
+      this.#lastBody = body;
+      this.#lastWrite = this.#io.now();
+      this.#io.saveState(
+        STATE.comment,
+        JSON.stringify({ ...target, id: this.#commentId, report: { ...this.report, finalMessage: undefined } }),
+      );
+      if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
+    } catch (error) {
+      // Comments are a courtesy: a missing permission must not fail the agent's run.
+      this.#io.warn(`Could not write the status comment on #${target.issueNumber}: ${(error as Error).message}`);
+      if ((error as { status?: number }).status === 403 || (error as { status?: number }).status === 404) {
+        this.#broken = true;
+      }
+    }
+  }
+
+  /** Step outputs are read only when the step ends; main writes them once the link is known and at the end. */
+  writeOutputs(): void {
+    const r = this.report;
+    const set = (name: string, value: string | number | undefined): void =>
+      this.#io.setOutput(name, this.#io.redact(value === undefined ? '' : String(value)));
+    set(OUTPUT.status, r.status);
+    set(OUTPUT.conversationId, r.conversationId);
+    set(OUTPUT.conversationUrl, r.conversationId ? conversationUrl(r.baseUrl, r.conversationId) : undefined);
+    set(OUTPUT.startTaskId, r.startTaskId);
+    set(OUTPUT.startTaskStatus, r.startTaskStatus);
+    set(OUTPUT.sandboxStatus, r.sandboxStatus);
+    set(OUTPUT.executionStatus, r.executionStatus);
+    set(OUTPUT.finalMessage, r.finalMessage);
+    set(OUTPUT.cost, r.cost);
+    set(OUTPUT.tokens, r.tokens);
+    set(OUTPUT.commentId, this.#commentId);
+    set(OUTPUT.commentUrl, this.#commentUrl);
+    set(OUTPUT.skipReason, r.skipReason);
+  }
+}
