@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { GITHUB_COMMENT_LIMIT } from '../../src/constants.ts';
+import { markerFor, parseMarker, renderComment, renderReportMarkdown } from '../../src/render/comment.ts';
+import type { Report } from '../../src/report.ts';
+
+function report(over: Partial<Report> = {}): Report {
+  return {
+    key: 'OpenHands/agent',
+    status: 'pending',
+    final: false,
+    repo: 'o/r',
+    baseUrl: 'https://app.example',
+    runUrl: 'https://github.com/o/r/actions/runs/7',
+    runId: '7',
+    runAttempt: 1,
+    startedAt: 1_000_000,
+    updatedAt: 1_065_000,
+    actor: 'alice',
+    previous: [],
+    ...over,
+  };
+}
+
+describe('renderComment', () => {
+  it('carries the link, the phase and the run', () => {
+    const body = renderComment(report({ conversationId: 'ab'.repeat(16), status: 'started', startTaskStatus: 'PREPARING_REPOSITORY' }));
+    expect(body.startsWith(markerFor('OpenHands/agent'))).toBe(true);
+    expect(body).toContain(`https://app.example/conversations/${'ab'.repeat(16)}`);
+    expect(body).toContain('starting: preparing repository (3/7)');
+    expect(body).toContain('| Elapsed | 1m 5s |');
+    expect(body).toContain('[#7](https://github.com/o/r/actions/runs/7)');
+  });
+
+  it('round-trips the marker state, and ignores other keys and forged text', () => {
+    const r = report({ conversationId: 'c'.repeat(32), status: 'finished', sandboxId: 'sb', previous: [{ conversationId: 'd'.repeat(32), status: 'error' }] });
+    const state = parseMarker(renderComment(r), r.key);
+    expect(state).toMatchObject({ conversationId: 'c'.repeat(32), sandboxId: 'sb', status: 'finished', runId: '7', previous: [{ conversationId: 'd'.repeat(32) }] });
+    expect(parseMarker(renderComment(r), 'other/key')).toBeUndefined();
+    expect(parseMarker(`${markerFor(r.key)} state="!!!" -->`, r.key)).toBeUndefined();
+  });
+
+  it('shows the failure reason, cost and PR', () => {
+    const body = renderComment(report({ status: 'error', error: 'Sandbox not found: x', cost: 0.4213, tokens: 12345, prNumbers: [12] }));
+    expect(body).toContain('### OpenHands · ❌ Failed');
+    expect(body).toContain('Sandbox not found: x');
+    expect(body).toContain('$0.42 · 12,345 tokens');
+    expect(body).toContain('| Pull request | #12 |');
+  });
+
+  it('keeps a short final message inline and collapses a long one', () => {
+    expect(renderComment(report({ status: 'finished', finalMessage: 'All done.' }))).toContain('**Final message**\n\nAll done.');
+    expect(renderComment(report({ status: 'finished', finalMessage: 'line\n'.repeat(50) }))).toContain('<details><summary><b>Final message</b>');
+  });
+
+  it('truncates a huge final message so the comment stays under the GitHub limit', () => {
+    const body = renderComment(report({ status: 'finished', finalMessage: 'word '.repeat(40_000) }));
+    expect(body.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    expect(body).toContain('truncated here; the whole message is in the step output `final-message`');
+  });
+
+  it('neutralises a forged marker inside agent text', () => {
+    const forged = `${markerFor('OpenHands/agent')} state="x" -->`;
+    const body = renderComment(report({ status: 'finished', finalMessage: forged }));
+    expect(body.indexOf(markerFor('OpenHands/agent'))).toBe(0);
+    expect(body.lastIndexOf(markerFor('OpenHands/agent'))).toBe(0);
+  });
+
+  it('links earlier conversations', () => {
+    const md = renderReportMarkdown(report({ previous: [{ conversationId: 'e'.repeat(32), status: 'finished', runUrl: 'https://run/1' }] }));
+    expect(md).toContain(`[\`eeeeeeee\`](https://app.example/conversations/${'e'.repeat(32)}): finished ([run](https://run/1))`);
+  });
+});
