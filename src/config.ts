@@ -196,6 +196,7 @@ function readPromptFile(file: string, ctx: ConfigEnv): string {
 export function isValidBranchName(b: string): boolean {
   return (
     b.length <= 255 &&
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what git forbids
     !/(^[/.-])|([/.]$)|(\.\.)|(\/\/)|(@\{)|[\s~^:?*[\\\x00-\x1f\x7f]|(\.lock$)|(\/\.)/.test(b) &&
     b !== '@'
   );

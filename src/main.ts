@@ -184,7 +184,9 @@ class Flow {
       try {
         return await getPermission(octokit, owner, repo, login);
       } catch (error) {
-        throw new Error(`Could not check ${login}'s permission on ${ctx.repository}, so the run is refused: ${getErrorMessage(error)}`);
+        throw new Error(`Could not check ${login}'s permission on ${ctx.repository}, so the run is refused: ${getErrorMessage(error)}`, {
+          cause: error,
+        });
       }
     });
     core.info(`Permission: ${permission.run ? 'granted' : 'refused'}: ${permission.why}`);
@@ -298,14 +300,10 @@ class Flow {
     await reporter.update({ conversationId, status: 'pending' }, { force: true });
     reporter.writeOutputs();
     if (mayExist) {
-      const existing = await client.getConversation(conversationId);
-      if (existing) {
+      const task = await this.findEarlierStart(conversationId);
+      if (task?.status === 'ERROR') core.info(`The earlier attempt's start failed (${task.detail ?? 'no detail'}); starting again`);
+      else if (task) {
         core.info(`Re-attaching to conversation ${conversationId}, which an earlier attempt of this run started`);
-        return { id: reporter.report.startTaskId ?? '', status: 'READY', app_conversation_id: conversationId, sandbox_id: existing.sandbox_id } as StartTask;
-      }
-      const task = await findStartTask(client, conversationId, new Date(this.now() - 3 * 24 * 3600_000));
-      if (task) {
-        core.info(`Re-attaching to start task ${task.id}, which an earlier attempt of this run created`);
         onTask(task);
         return task;
       }
@@ -313,10 +311,30 @@ class Flow {
     const body = this.startRequest(conversationId);
     core.info(`Starting a conversation on ${body.selected_repository}${body.selected_branch ? `@${body.selected_branch}` : ''}`);
     return sendStart(
-      { client, sleep: this.sleep, signal: this.deps.signal, log: (m) => core.info(this.secrets.redact(m)) },
+      { client, sleep: this.sleep, now: this.now, signal: this.deps.signal, log: (m) => core.info(this.secrets.redact(m)) },
       body,
-      { stream: this.cfg.wait !== 'none', stallMs: 60_000, since: new Date(this.now() - 10 * 60_000), onTask },
+      {
+        stream: this.cfg.wait !== 'none',
+        deadline: reporter.report.startedAt + this.cfg.readyTimeoutMs,
+        timeoutMs: this.cfg.readyTimeoutMs,
+        since: new Date(this.now() - 10 * 60_000),
+        onTask,
+      },
     );
+  }
+
+  /** The start task an earlier attempt of this run created: by its READY conversation, else among recent tasks. */
+  async findEarlierStart(conversationId: string): Promise<StartTask | undefined> {
+    const client = this.client as OpenHandsClient;
+    const conversation = await client.getConversation(conversationId);
+    if (conversation) {
+      const [task] = await client.searchStartTasks({ conversationId });
+      return (
+        task ?? ({ id: '', status: 'READY', app_conversation_id: conversationId, sandbox_id: conversation.sandbox_id } as StartTask)
+      );
+    }
+    // Re-runs can come days later; a task that never reached READY is only worth finding if recent.
+    return findStartTask(client, conversationId, new Date(this.now() - 24 * 3600_000));
   }
 
   startRequest(conversationId: string): StartRequest {

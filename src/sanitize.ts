@@ -8,6 +8,7 @@ export const MAX_FIELD_CHARS = 12_000;
 // Zero-width, bidi controls, invisible separators, soft hyphen, Unicode tag characters (ASCII smuggling).
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
 // C0/C1 controls except tab and newline.
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function sanitizeUntrusted(text: string, max = MAX_FIELD_CHARS): string {

@@ -74,10 +74,10 @@ export class OpenHandsClient {
   /**
    * POST /api/v1/app-conversations/stream-start: calls onTask for each task state as the
    * service writes it; resolves with the last one when the array closes (READY or ERROR).
-   * Throws StreamUnavailableError on 404/405, OpenHandsApiError on other failures (including
-   * a stream that breaks or goes quiet for stallMs), with `lastTask` known to the caller.
+   * Throws StreamUnavailableError on 404/405, OpenHandsApiError on other failures (a stream
+   * that breaks), or the abort reason when `signal` aborts it.
    */
-  async streamStart(body: StartRequest, onTask: (t: StartTask) => void, stallMs: number): Promise<StartTask> {
+  async streamStart(body: StartRequest, onTask: (t: StartTask) => void, signal: AbortSignal): Promise<StartTask> {
     const url = this.#url('/api/v1/app-conversations/stream-start');
     let res: Dispatcher.ResponseData;
     try {
@@ -86,9 +86,11 @@ export class OpenHandsClient {
         method: 'POST',
         headers: this.#headers(true),
         body: JSON.stringify(body),
-        signal: this.#o.signal,
+        signal: this.#o.signal ? AbortSignal.any([this.#o.signal, signal]) : signal,
         headersTimeout: this.#o.timeoutMs ?? 30_000,
-        bodyTimeout: stallMs,
+        // The service writes only on state changes, and a phase can take minutes: the caller
+        // watches for a stalled stream (see sendStart), not a body timeout.
+        bodyTimeout: 0,
       });
     } catch (error) {
       throw networkError('POST', url, error);
@@ -130,10 +132,18 @@ export class OpenHandsClient {
     });
   }
 
-  /** Start tasks created since `createdAfter`, newest first (one page of 100 is plenty for one run). */
-  async searchStartTasks(createdAfter: Date): Promise<StartTask[]> {
+  /**
+   * Start tasks, newest first: those created since `createdAfter`, or those of a READY
+   * conversation (`conversation_id__eq` filters on app_conversation_id). One page of 100.
+   */
+  async searchStartTasks(filter: { createdAfter?: Date; conversationId?: string }): Promise<StartTask[]> {
     const page = await this.#call('GET', '/api/v1/app-conversations/start-tasks/search', {
-      query: { created_at__gte: createdAfter.toISOString(), sort_order: 'CREATED_AT_DESC', limit: 100 },
+      query: {
+        created_at__gte: filter.createdAfter?.toISOString(),
+        conversation_id__eq: filter.conversationId,
+        sort_order: 'CREATED_AT_DESC',
+        limit: 100,
+      },
       schema: StartTaskPageSchema,
       retry: true,
     });

@@ -24,10 +24,11 @@ export interface ConversationView {
 }
 
 /**
- * Finish polling interval by elapsed time: every 3–5 s in the first minute (short tasks end
+ * Finish polling interval by elapsed time: every 1.5–5 s in the first minute (short tasks end
  * fast), 10 s up to five minutes, then 20 s: at most ~6 requests a minute on long runs.
  */
 export function finishPollDelay(elapsedMs: number): number {
+  if (elapsedMs < 10_000) return 1500;
   if (elapsedMs < 20_000) return 3000;
   if (elapsedMs < 60_000) return 5000;
   if (elapsedMs < 300_000) return 10_000;

@@ -38,40 +38,45 @@ export async function findStartTask(
   conversationId: string,
   since: Date,
 ): Promise<StartTask | undefined> {
-  const tasks = await client.searchStartTasks(since);
+  const tasks = await client.searchStartTasks({ createdAfter: since });
   return tasks.find(
     (t) => hex(t.request?.conversation_id) === conversationId || hex(t.app_conversation_id) === conversationId,
   );
 }
 
 const MAX_START_ATTEMPTS = 4;
+/** Quiet time on the stream after which one poll checks that the stream is not stalled. */
+export const STREAM_WATCH_MS = 10_000;
+
+export interface SendStartOptions {
+  readonly stream: boolean;
+  /** READY must come by then (epoch ms); the stream is cut at the deadline */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  /** earliest creation time of a task this run may have created (for the ambiguity check) */
+  readonly since: Date;
+  readonly onTask: (t: StartTask) => void;
+}
 
 /**
  * Sends the start request (streaming when `stream` and the server offers it) and returns the
- * newest task state seen; with streaming this is already READY or ERROR unless the stream broke.
+ * newest task state seen; with streaming this is already READY or ERROR unless the stream broke
+ * or stalled, in which case the caller polls the returned task.
  */
-export async function sendStart(
-  deps: StartDeps,
-  body: StartRequest,
-  opts: { stream: boolean; stallMs: number; since: Date; onTask: (t: StartTask) => void },
-): Promise<StartTask> {
+export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendStartOptions): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
+  const now = deps.now ?? Date.now;
   let useStream = opts.stream;
   let last: StartTask | undefined;
+  const seen = (t: StartTask): void => {
+    last = t;
+    opts.onTask(t);
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      if (useStream) {
-        return await deps.client.streamStart(
-          body,
-          (t) => {
-            last = t;
-            opts.onTask(t);
-          },
-          opts.stallMs,
-        );
-      }
+      if (useStream) return await streamWatched(deps, body, seen, opts, now);
       const task = await deps.client.postStart(body);
-      opts.onTask(task);
+      seen(task);
       return task;
     } catch (error) {
       if (error instanceof StreamUnavailableError) {
@@ -80,25 +85,87 @@ export async function sendStart(
         attempt--;
         continue;
       }
-      // A stream that broke after telling us the task id: the start went through; poll it.
+      if (deps.signal?.aborted) throw error;
+      // The stream told us the task id before it broke, stalled or hit the deadline: the start
+      // went through; the caller polls the task (and reports the timeout if it is one).
       if (last) {
-        deps.log?.(`The start stream broke (${(error as Error).message}); polling the start task instead`);
+        if (!(error instanceof TimeoutError)) deps.log?.(`The start stream stopped (${(error as Error).message}); polling the start task instead`);
         return last;
       }
+      if (error instanceof TimeoutError) throw error;
       if (!(error instanceof OpenHandsApiError) || !error.transient || attempt >= MAX_START_ATTEMPTS) throw error;
       // 429 means "not processed"; anything else is ambiguous: look before sending again.
       if (error.status !== 429) {
         const found = await findStartTask(deps.client, body.conversation_id, opts.since);
         if (found) {
           deps.log?.(`The start request failed ambiguously (${error.message}), but the start task exists: attaching`);
-          opts.onTask(found);
+          seen(found);
           return found;
         }
       }
-      const waitMs = Math.max(backoffDelay(attempt, { attempts: MAX_START_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 8000 }, deps.random), error.retryAfterMs ?? 0);
+      const waitMs = Math.max(
+        backoffDelay(attempt, { attempts: MAX_START_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 8000 }, deps.random),
+        error.retryAfterMs ?? 0,
+      );
+      if (now() + waitMs > opts.deadline) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
       deps.log?.(`The start request failed (${error.message}); trying again in ${(waitMs / 1000).toFixed(1)}s`);
       await sleep(waitMs, deps.signal);
     }
+  }
+}
+
+/**
+ * The streaming start, cut at the deadline, and checked by one poll after each quiet
+ * STREAM_WATCH_MS: if the task moved on without the stream saying so, the stream is stalled.
+ */
+async function streamWatched(
+  deps: StartDeps,
+  body: StartRequest,
+  onTask: (t: StartTask) => void,
+  opts: Pick<SendStartOptions, 'deadline' | 'timeoutMs'>,
+  now: () => number,
+): Promise<StartTask> {
+  const cut = new AbortController();
+  let last: StartTask | undefined;
+  let stalled = false;
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (!last) return watch();
+      deps.client.getStartTasks([last.id]).then(([polled]) => {
+        if (done) return;
+        if (polled && last && polled.status !== last.status) {
+          stalled = true;
+          onTask(polled);
+          cut.abort(new Error('the stream stalled'));
+        } else watch();
+      }, watch);
+    }, STREAM_WATCH_MS);
+  };
+  const deadlineTimer = setTimeout(() => cut.abort(new Error('deadline')), Math.max(0, opts.deadline - now()));
+  watch();
+  try {
+    return await deps.client.streamStart(
+      body,
+      (t) => {
+        last = t;
+        onTask(t);
+        watch();
+      },
+      cut.signal,
+    );
+  } catch (error) {
+    if (cut.signal.aborted && !deps.signal?.aborted) {
+      if (stalled) throw new OpenHandsApiError('the start stream stalled', { url: '', transient: true });
+      throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
+    }
+    throw error;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+    clearTimeout(deadlineTimer);
   }
 }
 
