@@ -32,6 +32,7 @@ export class Reporter {
   #lastWrite = -Infinity;
   #writing: Promise<void> = Promise.resolve();
   #broken = false;
+  #lastSaved = '';
 
   constructor(report: Report, io: ReporterIO) {
     this.report = report;
@@ -51,6 +52,7 @@ export class Reporter {
   /** Applies a change; publishes the comment when the text changed and the throttle allows. */
   async update(patch: Partial<Report>, opts: { force?: boolean } = {}): Promise<void> {
     Object.assign(this.report, patch, { updatedAt: this.#io.now() });
+    this.#saveForPost();
     const due = opts.force || this.report.final || this.#io.now() - this.#lastWrite >= (this.#io.minIntervalMs ?? 3000);
     if (due) await this.flush();
   }
@@ -76,10 +78,7 @@ export class Reporter {
       }
       this.#lastBody = body;
       this.#lastWrite = this.#io.now();
-      this.#io.saveState(
-        STATE.comment,
-        JSON.stringify({ ...target, id: this.#commentId, report: { ...this.report, finalMessage: undefined } }),
-      );
+      this.#saveForPost();
       if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {
       // Comments are a courtesy: a missing permission must not fail the agent's run.
@@ -88,6 +87,17 @@ export class Reporter {
         this.#broken = true;
       }
     }
+  }
+
+  /** What the post step needs to finalise the comment if this process is killed (saved on change). */
+  #saveForPost(): void {
+    const { target } = this.#io;
+    if (!target || this.#commentId === undefined) return;
+    const { finalMessage: _omit, ...report } = this.report;
+    const saved = JSON.stringify({ ...target, id: this.#commentId, report: { ...report, updatedAt: 0 } });
+    if (saved === this.#lastSaved) return;
+    this.#lastSaved = saved;
+    this.#io.saveState(STATE.comment, saved);
   }
 
   /** Step outputs are read only when the step ends; main writes them once the link is known and at the end. */

@@ -134,7 +134,8 @@ export async function readFinalMessage(
       pageId = res.nextPageId;
     }
     const message = finalResponse(events);
-    if ((message !== undefined && caughtUp(events, executionStatus)) || now() >= until) return message ?? '';
+    // Once the events show the status we saw, what they hold is all there is (maybe no message).
+    if (caughtUp(events, executionStatus) || now() >= until) return message ?? '';
     await sleep(Math.min(delay, Math.max(0, until - now())), deps.signal);
   }
 }

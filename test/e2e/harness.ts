@@ -80,7 +80,7 @@ export interface RunActionOptions {
   /** Use this directory as the workspace (not created, not deleted). */
   workspace?: string;
   /** Send a signal to the child when stdout matches, or after ms from spawn. */
-  signal?: { signal: 'SIGINT' | 'SIGTERM'; when: RegExp | number };
+  signal?: { signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'; when: RegExp | number };
   /** Kill the child and reject after this long. Default 20 s. */
   timeoutMs?: number;
   /** Script to run instead of dist/index.js (harness tests). */
