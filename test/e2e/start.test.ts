@@ -111,6 +111,7 @@ describe('failures', () => {
     expect(w.gh.commentsOn(1)[0]?.body).toContain('Sandbox not startable: sb-1');
     expect(run.summary).toContain('Sandbox not startable: sb-1');
     expect(w.starts()).toBe(1);
+    expect(w.gh.reactions.map((r) => r.content)).toEqual(['eyes', 'confused']);
   });
 
   it('401: says the API key was rejected, before any comment', async () => {

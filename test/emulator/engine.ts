@@ -354,6 +354,14 @@ export class Engine {
     return true;
   }
 
+  /** Moves a conversation's timestamps `ms` into the past (tests of "finished long ago"). */
+  ageConversation(id: string, ms: number): boolean {
+    const conv = this.conversations.get(id);
+    if (!conv) return false;
+    conv.updatedAt -= ms;
+    return true;
+  }
+
   failSandbox(id: string, status: 'ERROR' | 'MISSING'): boolean {
     const sb = this.sandboxes.get(id);
     if (!sb) return false;

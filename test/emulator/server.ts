@@ -281,6 +281,10 @@ class EmulatorServer implements Emulator {
     return this.engine.failSandbox(id, status);
   }
 
+  ageConversation(id: string, ms: number): boolean {
+    return this.engine.ageConversation(id, ms);
+  }
+
   reset(): void {
     this.engine.reset();
     this.timers.clearAll();

@@ -196,6 +196,8 @@ export interface Emulator {
   /** Same as POST /api/v1/sandboxes/{id}/pause; false if unknown. */
   pauseSandbox(id: string): boolean;
   resumeSandbox(id: string): boolean;
+  /** Move a conversation's updated_at `ms` into the past. */
+  ageConversation(id: string, ms: number): boolean;
   /** Put a sandbox in ERROR or MISSING now. */
   failSandbox(id: string, status: 'ERROR' | 'MISSING'): boolean;
   /** Forget everything (state, requests, transitions, faults, queue, limiter counters); default scenario back to the options'. */
