@@ -41,6 +41,13 @@ export interface RunDeps {
   readonly sleep?: Sleep;
 }
 
+function missingApiKey(): ConfigError {
+  return new ConfigError(
+    INPUT.apiKey,
+    `required: pass a secret (api-key: \${{ secrets.OPENHANDS_API_KEY }}) or set the ${API_KEY_ENV} environment variable`,
+  );
+}
+
 /** A conversation finished longer ago than this gets a new conversation instead of a follow-up. */
 export const FOLLOW_UP_WINDOW_MS = 6 * 3600_000;
 
@@ -51,7 +58,6 @@ export async function run(deps: RunDeps): Promise<void> {
   core.saveState(STATE.isPost, 'true');
 
   let reporter: Reporter | undefined;
-  let client: OpenHandsClient | undefined;
   let cfg: Config | undefined;
   let flow: Flow | undefined;
   try {
@@ -67,7 +73,6 @@ export async function run(deps: RunDeps): Promise<void> {
     flow = new Flow(config, ctx, deps, secrets, now);
     reporter = await flow.prepare();
     if (!reporter) return;
-    client = flow.client;
     await flow.execute(reporter);
   } catch (error) {
     await fail(error, reporter, deps, cfg, secrets);
@@ -83,7 +88,7 @@ export async function run(deps: RunDeps): Promise<void> {
         core.setFailed(secrets.redact(r.error ?? `OpenHands conversation ended as ${r.status}`));
       }
     }
-    await client?.close();
+    await flow?.client?.close();
   }
 }
 
@@ -179,35 +184,39 @@ class Flow {
     if (cfg.githubToken) this.octokit = createOctokit(cfg.githubToken, ctx.apiUrl);
     const octokit = this.octokit;
 
-    const permission = await checkActors(ctx, cfg.allowedBots, async (login) => {
-      if (!octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to check who triggered the run');
-      try {
-        return await getPermission(octokit, owner, repo, login);
-      } catch (error) {
-        throw new Error(`Could not check ${login}'s permission on ${ctx.repository}, so the run is refused: ${getErrorMessage(error)}`, {
-          cause: error,
-        });
-      }
-    });
+    // A missing key is a bad input, reported before any request, unless this may be a fork PR
+    // (no secrets there: that is a skip, and only the PR's head repo tells).
+    const maybeFork =
+      ctx.subject?.isPullRequest && ctx.subject.headRepo?.toLowerCase() !== ctx.repository.toLowerCase();
+    if (!cfg.apiKey && !cfg.dryRun && !maybeFork) throw missingApiKey();
+
+    // Independent look-ups, in parallel: who may run, where to work, and the sticky comment.
+    const subjectNumber = ctx.subject?.number ?? cfg.issueNumber;
+    const [permission, work, sticky] = await Promise.all([
+      checkActors(ctx, cfg.allowedBots, async (login) => {
+        if (!octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to check who triggered the run');
+        try {
+          return await getPermission(octokit, owner, repo, login);
+        } catch (error) {
+          throw new Error(`Could not check ${login}'s permission on ${ctx.repository}, so the run is refused: ${getErrorMessage(error)}`, {
+            cause: error,
+          });
+        }
+      }),
+      this.workTarget(owner, repo),
+      subjectNumber === undefined ? undefined : this.findSticky(owner, repo, subjectNumber),
+    ]);
     core.info(`Permission: ${permission.run ? 'granted' : 'refused'}: ${permission.why}`);
     if (!permission.run) return this.skip(permission.why);
-
-    this.work = await this.workTarget(owner, repo);
+    this.work = work;
     if (!cfg.apiKey && !cfg.dryRun) {
-      if (this.work.fork) {
-        return this.skip(
-          `this pull request comes from the fork ${this.work.fork.headRepo}, and workflows triggered from forks get no secrets, so there is no OpenHands API key`,
-        );
-      }
-      throw new ConfigError(INPUT.apiKey, `required: pass a secret (api-key: \${{ secrets.OPENHANDS_API_KEY }}) or set the ${API_KEY_ENV} environment variable`);
+      if (!work.fork) throw missingApiKey();
+      return this.skip(
+        `this pull request comes from the fork ${work.fork.headRepo}, and workflows triggered from forks get no secrets, so there is no OpenHands API key`,
+      );
     }
-    this.prompt = buildPrompt(cfg, ctx, this.work);
-
-    const issueNumber = ctx.subject?.number ?? cfg.issueNumber ?? (await this.trackingIssue(owner, repo));
-    if (cfg.comment && octokit && issueNumber !== undefined) {
-      this.commentTarget = { owner, repo, issueNumber };
-      this.sticky = await findStickyComment(octokit, this.commentTarget, this.key);
-    }
+    this.prompt = buildPrompt(cfg, ctx, work);
+    this.sticky = subjectNumber === undefined ? await this.findSticky(owner, repo, await this.trackingIssue(owner, repo)) : sticky;
 
     const report: Report = {
       key: this.key,
@@ -247,6 +256,14 @@ class Flow {
       onRetry: (m) => core.info(this.secrets.redact(m)),
       onSecret: (s) => this.secrets.add(s),
     });
+    // A scheduled chore must not pile up: skip while the last one (on the same comment) runs.
+    const prev = this.sticky?.state;
+    if (!ctx.subject && prev?.conversationId && prev.runId !== ctx.runId) {
+      const view = await readConversation(this.client, prev.conversationId);
+      if (view.conversation && !isTerminal(view) && view.executionStatus === 'running') {
+        return this.skip(`the previous conversation ${prev.conversationId} is still running`);
+      }
+    }
     this.reactLater('eyes');
     return reporter;
   }
@@ -262,14 +279,6 @@ class Flow {
       const view = await readConversation(client, prev.conversationId);
       if (isAlive(view, this.now())) {
         await this.followUp(reporter, prev.conversationId, view);
-        return;
-      }
-    }
-    if (!sameRun && prev?.conversationId && !this.ctx.subject) {
-      const view = await readConversation(client, prev.conversationId);
-      if (view.conversation && !isTerminal(view) && view.executionStatus === 'running') {
-        await reporter.update({ status: 'skipped', skipReason: `the previous conversation ${prev.conversationId} is still running` });
-        core.info(`Skipped: the previous conversation ${prev.conversationId} is still running`);
         return;
       }
     }
@@ -297,7 +306,8 @@ class Flow {
   async startOrAttach(reporter: Reporter, conversationId: string, mayExist: boolean): Promise<StartTask> {
     const client = this.client as OpenHandsClient;
     const onTask = (t: StartTask): void => this.onTask(reporter, t);
-    await reporter.update({ conversationId, status: 'pending' }, { force: true });
+    // The id is ours, so the link goes out now, while the start request travels.
+    void reporter.update({ conversationId, status: 'pending' }, { force: true });
     reporter.writeOutputs();
     if (mayExist) {
       const task = await this.findEarlierStart(conversationId);
@@ -455,6 +465,13 @@ class Flow {
       branch: cfg.branch ?? auto,
       ...(fork && s ? { fork: { headRepo: headRepo as string, headRef: headRef ?? '', prRef: `refs/pull/${s.number}/head` } } : {}),
     };
+  }
+
+  /** Sets where the comment goes and finds this key's sticky comment there. */
+  async findSticky(owner: string, repo: string, issueNumber: number | undefined): Promise<StickyComment | undefined> {
+    if (!this.cfg.comment || !this.octokit || issueNumber === undefined) return undefined;
+    this.commentTarget = { owner, repo, issueNumber };
+    return findStickyComment(this.octokit, this.commentTarget, this.key);
   }
 
   async trackingIssue(owner: string, repo: string): Promise<number | undefined> {

@@ -54,7 +54,9 @@ export class Reporter {
     Object.assign(this.report, patch, { updatedAt: this.#io.now() });
     this.#saveForPost();
     const due = opts.force || this.report.final || this.#io.now() - this.#lastWrite >= (this.#io.minIntervalMs ?? 3000);
-    if (due) await this.flush();
+    if (!due) return;
+    this.#lastWrite = this.#io.now(); // counted from when a write is queued, so edits in flight throttle too
+    await this.flush();
   }
 
   /** Writes the comment now if its text changed (serialised: edits never overtake each other). */
@@ -77,7 +79,6 @@ export class Reporter {
         await updateComment(octokit, target, this.#commentId, body);
       }
       this.#lastBody = body;
-      this.#lastWrite = this.#io.now();
       this.#saveForPost();
       if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {

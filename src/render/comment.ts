@@ -25,7 +25,7 @@ const MAX_PREVIOUS = 10;
 
 const HEADLINE: Record<RunStatus, string> = {
   pending: '⏳ Starting',
-  started: '⏳ Starting',
+  started: '🚀 Started',
   ready: '🟢 Ready: the agent is working',
   finished: '✅ Finished',
   error: '❌ Failed',
@@ -79,12 +79,14 @@ function phaseText(r: Report): string {
 }
 
 function statusLine(r: Report): string {
+  // A final 'started' or 'ready' is where this workflow stopped watching, not where the agent is.
+  const handedOff = r.final ? '; this workflow does not wait further: follow the conversation link' : '';
   switch (r.status) {
     case 'pending':
     case 'started':
-      return `starting: ${phaseText(r)}`;
+      return r.final ? `start accepted${handedOff}` : `starting: ${phaseText(r)}`;
     case 'ready':
-      return r.executionStatus ? `agent ${r.executionStatus.replace(/_/g, ' ')}` : 'conversation ready';
+      return `${r.executionStatus ? `agent ${r.executionStatus.replace(/_/g, ' ')}` : 'conversation ready, the agent is working'}${handedOff}`;
     case 'followed_up':
       return 'message sent to the running conversation';
     default:
@@ -146,7 +148,8 @@ function previousBlock(r: Report): string {
 
 /** The body of the report in markdown, without the marker (also the job summary). */
 export function renderReportMarkdown(r: Report, limit = GITHUB_COMMENT_LIMIT - 2000): string {
-  const head = [`### OpenHands · ${HEADLINE[r.status]}`];
+  const headline = r.status === 'started' && !r.final ? HEADLINE.pending : HEADLINE[r.status];
+  const head = [`### OpenHands · ${headline}`];
   if (r.conversationId) {
     head.push(`**Conversation:** ${conversationUrl(r.baseUrl, r.conversationId)}`);
   } else if (r.status !== 'skipped') {

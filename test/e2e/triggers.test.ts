@@ -230,6 +230,10 @@ describe('schedules', () => {
     expect(second.outputs.status).toBe('skipped');
     expect(second.outputs['skip-reason']).toContain(first.outputs['conversation-id']);
     expect(w.starts()).toBe(1);
+    // The comment still tracks the running conversation.
+    const body = w.gh.commentsOn(7)[0]?.body ?? '';
+    expect(body).toContain(first.outputs['conversation-id']);
+    expect(body).not.toContain('Skipped');
   });
 });
 
