@@ -21,3 +21,5 @@ process.on('unhandledRejection', (reason) => {
 
 const isPost = core.getState(STATE.isPost) === 'true';
 await (isPost ? runPost({ env: process.env }) : run({ env: process.env, signal: controller.signal }));
+// Everything is reported; give stray work (a reaction in flight) a moment, but never hang the job.
+setTimeout(() => process.exit(), 3000).unref();

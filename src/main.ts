@@ -22,12 +22,22 @@ import { findTrackingIssue, getPermission, getPullRequestRefs } from './github/i
 import { createOctokit, type Octokit } from './github/octokit.js';
 import { react, type Reaction } from './github/reactions.js';
 import { OpenHandsClient } from './openhands/client.js';
-import { isTerminal, newestEventId, readConversation, readFinalMessage, usage, waitForFinish, type ConversationView } from './openhands/follow.js';
+import {
+  endedAfter,
+  isTerminal,
+  newestEvent,
+  readConversation,
+  readFinalMessage,
+  usage,
+  waitForFinish,
+  type ConversationView,
+  type EventMark,
+} from './openhands/follow.js';
 import { assertReady, conversationIdFor, findStartTask, sendStart, waitForStartTask } from './openhands/start.js';
-import type { StartRequest, StartTask } from './openhands/types.js';
+import { SANDBOX_TERMINAL, START_TERMINAL, type StartRequest, type StartTask } from './openhands/types.js';
 import { buildPrompt, type WorkTarget } from './prompt.js';
 import { SecretBox } from './redact.js';
-import { renderComment, renderReportMarkdown } from './render/comment.js';
+import { renderComment, renderReportMarkdown, type MarkerState } from './render/comment.js';
 import { Reporter } from './reporter.js';
 import { FAILING, statusFromExecution, type Report, type RunStatus } from './report.js';
 import { realSleep, type Sleep } from './retry.js';
@@ -192,7 +202,7 @@ class Flow {
 
     // Independent look-ups, in parallel: who may run, where to work, and the sticky comment.
     const subjectNumber = ctx.subject?.number ?? cfg.issueNumber;
-    const [permission, work, sticky] = await Promise.all([
+    const [permissionResult, workResult, stickyResult] = await Promise.allSettled([
       checkActors(ctx, cfg.allowedBots, async (login) => {
         if (!octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to check who triggered the run');
         try {
@@ -206,8 +216,12 @@ class Flow {
       this.workTarget(owner, repo),
       subjectNumber === undefined ? undefined : this.findSticky(owner, repo, subjectNumber),
     ]);
+    // The permission decides first: a refused trigger is a skip even if another look-up failed.
+    const permission = settled(permissionResult);
     core.info(`Permission: ${permission.run ? 'granted' : 'refused'}: ${permission.why}`);
     if (!permission.run) return this.skip(permission.why);
+    const work = settled(workResult);
+    const sticky = settled(stickyResult);
     this.work = work;
     if (!cfg.apiKey && !cfg.dryRun) {
       if (!work.fork) throw missingApiKey();
@@ -258,11 +272,8 @@ class Flow {
     });
     // A scheduled chore must not pile up: skip while the last one (on the same comment) runs.
     const prev = this.sticky?.state;
-    if (!ctx.subject && prev?.conversationId && prev.runId !== ctx.runId) {
-      const view = await readConversation(this.client, prev.conversationId);
-      if (view.conversation && !isTerminal(view) && view.executionStatus === 'running') {
-        return this.skip(`the previous conversation ${prev.conversationId} is still running`);
-      }
+    if (!ctx.subject && prev?.conversationId && prev.runId !== ctx.runId && (await this.stillRunning(prev))) {
+      return this.skip(`the previous conversation ${prev.conversationId} is still running`);
     }
     this.reactLater('eyes');
     return reporter;
@@ -272,13 +283,18 @@ class Flow {
   async execute(reporter: Reporter): Promise<void> {
     const client = this.client as OpenHandsClient;
     const prev = this.sticky?.state;
-    const sameRun = prev?.runId === this.ctx.runId && prev.conversationId;
+    const sameRun = Boolean(prev?.conversationId && prev.runId === this.ctx.runId);
 
+    // A re-run of a follow-up: send the message if the first attempt did not get to it.
+    if (sameRun && prev?.conversationId && prev.followUp) {
+      await this.followUp(reporter, prev.conversationId, await readConversation(client, prev.conversationId), prev.followUp === 'sent');
+      return;
+    }
     // A new trigger where a conversation is still open: send it there instead of paying for another.
     if (!sameRun && prev?.conversationId && this.ctx.subject && this.cfg.followUp === 'auto') {
       const view = await readConversation(client, prev.conversationId);
       if (isAlive(view, this.now())) {
-        await this.followUp(reporter, prev.conversationId, view);
+        await this.followUp(reporter, prev.conversationId, view, false);
         return;
       }
     }
@@ -286,65 +302,114 @@ class Flow {
       reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl: undefined });
     }
 
-    const conversationId =
-      (sameRun ? prev?.conversationId : undefined) ??
-      conversationIdFor([this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')]);
-    const task = await core.group('Start conversation', () => this.startOrAttach(reporter, conversationId, Boolean(sameRun) || this.ctx.runAttempt > 1));
+    const derived = [this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')];
+    let conversationId = (sameRun ? prev?.conversationId : undefined) ?? conversationIdFor(derived);
+    let task: StartTask | undefined;
+    let reattached = false;
+    if (sameRun || this.ctx.runAttempt > 1) {
+      const earlier = await this.findEarlierStart(conversationId, prev?.startTaskId);
+      if (earlier?.status === 'ERROR') {
+        // That id is spent (its sandbox id too): this attempt starts under an id of its own.
+        core.info(`The earlier attempt's start failed (${earlier.detail ?? 'no detail'}); starting again`);
+        conversationId = conversationIdFor([...derived, `attempt-${this.ctx.runAttempt}`]);
+      } else if (earlier) {
+        core.info(`Re-attaching to conversation ${conversationId}, which an earlier attempt of this run started`);
+        task = earlier;
+        reattached = true;
+      }
+    }
+    // The id is ours, so the link goes out now, while the start request travels.
+    void reporter.update({ conversationId, status: 'pending' }, { force: true });
+    reporter.writeOutputs();
+    if (task) this.onTask(reporter, task);
+    else task = await core.group('Start conversation', () => this.start(reporter, conversationId));
     if (this.cfg.wait === 'none') {
       reporter.report.status = 'started';
       return;
     }
-    const ready = await core.group('Wait until ready', () => this.waitReady(reporter, task));
+    const ready = START_TERMINAL.has(task.status) ? task : await core.group('Wait until ready', () => this.waitReady(reporter, task));
     assertReady(ready);
-    this.setTitleLater(conversationId);
+    // An earlier attempt may have been cancelled, which paused the sandbox.
+    if (reattached) await this.ensureRunning(reporter, conversationId);
     this.reactLater('rocket');
+    await this.setTitle(conversationId);
     if (this.cfg.wait === 'finished') {
       await core.group('Wait until finished', () => this.waitFinished(reporter, conversationId));
     }
   }
 
-  async startOrAttach(reporter: Reporter, conversationId: string, mayExist: boolean): Promise<StartTask> {
-    const client = this.client as OpenHandsClient;
-    const onTask = (t: StartTask): void => this.onTask(reporter, t);
-    // The id is ours, so the link goes out now, while the start request travels.
-    void reporter.update({ conversationId, status: 'pending' }, { force: true });
-    reporter.writeOutputs();
-    if (mayExist) {
-      const task = await this.findEarlierStart(conversationId);
-      if (task?.status === 'ERROR') core.info(`The earlier attempt's start failed (${task.detail ?? 'no detail'}); starting again`);
-      else if (task) {
-        core.info(`Re-attaching to conversation ${conversationId}, which an earlier attempt of this run started`);
-        onTask(task);
-        return task;
-      }
-    }
+  start(reporter: Reporter, conversationId: string): Promise<StartTask> {
     const body = this.startRequest(conversationId);
     core.info(`Starting a conversation on ${body.selected_repository}${body.selected_branch ? `@${body.selected_branch}` : ''}`);
     return sendStart(
-      { client, sleep: this.sleep, now: this.now, signal: this.deps.signal, log: (m) => core.info(this.secrets.redact(m)) },
+      {
+        client: this.client as OpenHandsClient,
+        sleep: this.sleep,
+        now: this.now,
+        signal: this.deps.signal,
+        log: (m) => core.info(this.secrets.redact(m)),
+      },
       body,
       {
         stream: this.cfg.wait !== 'none',
         deadline: reporter.report.startedAt + this.cfg.readyTimeoutMs,
         timeoutMs: this.cfg.readyTimeoutMs,
         since: new Date(this.now() - 10 * 60_000),
-        onTask,
+        onTask: (t) => this.onTask(reporter, t),
       },
     );
   }
 
-  /** The start task an earlier attempt of this run created: by its READY conversation, else among recent tasks. */
-  async findEarlierStart(conversationId: string): Promise<StartTask | undefined> {
+  /**
+   * The start task an earlier attempt of this run created: by the id the marker kept, by its
+   * READY conversation, else among recent tasks.
+   */
+  async findEarlierStart(conversationId: string, startTaskId: string | undefined): Promise<StartTask | undefined> {
     const client = this.client as OpenHandsClient;
+    if (startTaskId) {
+      const [task] = await client.getStartTasks([startTaskId]);
+      if (task) return task;
+    }
     const conversation = await client.getConversation(conversationId);
     if (conversation) {
       const [task] = await client.searchStartTasks({ conversationId });
-      return (
-        task ?? ({ id: '', status: 'READY', app_conversation_id: conversationId, sandbox_id: conversation.sandbox_id } as StartTask)
-      );
+      return task ?? ({ id: '', status: 'READY', app_conversation_id: conversationId, sandbox_id: conversation.sandbox_id } as StartTask);
     }
     // Re-runs can come days later; a task that never reached READY is only worth finding if recent.
     return findStartTask(client, conversationId, new Date(this.now() - 24 * 3600_000));
+  }
+
+  /** Whether the conversation an earlier run reported is still at work (or still starting). */
+  async stillRunning(prev: MarkerState): Promise<boolean> {
+    const client = this.client as OpenHandsClient;
+    const view = await readConversation(client, prev.conversationId as string);
+    if (view.conversation) return !isTerminal(view) && ['RUNNING', 'STARTING'].includes(view.sandboxStatus ?? '');
+    if (!prev.startTaskId) return false;
+    const [task] = await client.getStartTasks([prev.startTaskId]);
+    return Boolean(task && !START_TERMINAL.has(task.status));
+  }
+
+  /** Resumes a paused sandbox and waits until it runs; a dead sandbox is an error. */
+  async ensureRunning(reporter: Reporter, conversationId: string, known?: ConversationView): Promise<void> {
+    const client = this.client as OpenHandsClient;
+    let view = known ?? (await readConversation(client, conversationId));
+    if (!view.conversation || view.sandboxStatus === 'RUNNING') return;
+    const sandboxId = view.conversation.sandbox_id;
+    const deadline = this.now() + this.cfg.readyTimeoutMs;
+    if (view.sandboxStatus === 'PAUSED' && sandboxId) {
+      core.info(`Resuming sandbox ${sandboxId}`);
+      await client.resumeSandbox(sandboxId);
+    }
+    while (view.sandboxStatus !== 'RUNNING') {
+      if (view.sandboxStatus === 'ERROR' || view.sandboxStatus === 'MISSING') {
+        await reporter.update(this.viewPatch(view));
+        throw new Error(`The conversation's sandbox is ${view.sandboxStatus}; it cannot continue`);
+      }
+      if (this.now() > deadline) throw new TimeoutError('The sandbox resuming', INPUT.readyTimeout, this.cfg.readyTimeoutMs);
+      await this.sleep(1000, this.deps.signal);
+      view = await readConversation(client, conversationId);
+    }
+    await reporter.update(this.viewPatch(view));
   }
 
   startRequest(conversationId: string): StartRequest {
@@ -383,20 +448,30 @@ class Flow {
     );
   }
 
-  async waitFinished(reporter: Reporter, conversationId: string, afterEventId?: string): Promise<void> {
+  /** Follows the agent to its end. After a follow-up, the previous run's end does not count. */
+  async waitFinished(reporter: Reporter, conversationId: string, after?: EventMark): Promise<void> {
     const deps = { client: this.client as OpenHandsClient, sleep: this.sleep, now: this.now, signal: this.deps.signal };
     let last = '';
+    let sawActive = false;
+    const since = this.now();
     const view = await waitForFinish(deps, conversationId, {
       deadline: this.now() + this.cfg.finishTimeoutMs,
       timeoutMs: this.cfg.finishTimeoutMs,
+      accept: async (v) =>
+        !after ||
+        sawActive ||
+        SANDBOX_TERMINAL.has(v.sandboxStatus ?? '') ||
+        this.now() - since > FOLLOW_UP_SETTLE_MS ||
+        (await endedAfter(deps.client, conversationId, after)),
       onView: (v) => {
+        if (!isTerminal(v)) sawActive = true;
         const line = `${v.sandboxStatus ?? '?'}/${v.executionStatus ?? '?'}`;
         if (line !== last) core.info(`Conversation ${conversationId}: sandbox ${v.sandboxStatus ?? 'unknown'}, agent ${v.executionStatus ?? 'unknown'}`);
         last = line;
         void reporter.update(this.viewPatch(v));
       },
     });
-    const finalMessage = await readFinalMessage(deps, conversationId, view.executionStatus, { afterEventId });
+    const finalMessage = await readFinalMessage(deps, conversationId, view.executionStatus, { afterEventId: after?.id });
     const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
     await reporter.update({
       ...this.viewPatch(view),
@@ -420,26 +495,23 @@ class Flow {
     };
   }
 
-  async followUp(reporter: Reporter, conversationId: string, view: ConversationView): Promise<void> {
+  async followUp(reporter: Reporter, conversationId: string, view: ConversationView, alreadySent: boolean): Promise<void> {
     const client = this.client as OpenHandsClient;
     core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
-    await reporter.update({ conversationId, followUpText: this.prompt, status: 'pending', ...this.viewPatch(view) }, { force: true });
+    await reporter.update(
+      { conversationId, followUpText: this.prompt, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...this.viewPatch(view) },
+      { force: true },
+    );
     reporter.writeOutputs();
-    const sandboxId = view.conversation?.sandbox_id;
-    if (view.sandboxStatus !== 'RUNNING' && sandboxId) {
-      core.info(`Resuming sandbox ${sandboxId} (${view.sandboxStatus})`);
-      await client.resumeSandbox(sandboxId);
-      const deadline = this.now() + this.cfg.readyTimeoutMs;
-      for (let v = view; v.sandboxStatus !== 'RUNNING'; v = await readConversation(client, conversationId)) {
-        if (this.now() > deadline) throw new TimeoutError('The sandbox resuming', INPUT.readyTimeout, this.cfg.readyTimeoutMs);
-        await this.sleep(1000, this.deps.signal);
-      }
+    await this.ensureRunning(reporter, conversationId, view);
+    let after: EventMark | undefined;
+    if (!alreadySent) {
+      after = await newestEvent(client, conversationId);
+      await client.sendMessage(conversationId, this.prompt);
     }
-    const afterEventId = await newestEventId(client, conversationId);
-    await client.sendMessage(conversationId, this.prompt);
-    await reporter.update({ status: 'followed_up', sandboxStatus: 'RUNNING' }, { force: true });
+    await reporter.update({ status: 'followed_up', followUp: 'sent' }, { force: true });
     this.reactLater('rocket');
-    if (this.cfg.wait === 'finished') await this.waitFinished(reporter, conversationId, afterEventId);
+    if (this.cfg.wait === 'finished') await this.waitFinished(reporter, conversationId, after);
   }
 
   async workTarget(owner: string, repo: string): Promise<WorkTarget> {
@@ -452,7 +524,8 @@ class Flow {
     if (s?.isPullRequest && sameRepo && !headRef && this.octokit) {
       ({ headRef, headRepo, baseRef } = await getPullRequestRefs(this.octokit, owner, repo, s.number));
     }
-    const fork = Boolean(s?.isPullRequest && headRepo && headRepo.toLowerCase() !== ctx.repository.toLowerCase());
+    // No head repo (a deleted fork, or no token to look it up) is treated as a fork: the safe side.
+    const fork = Boolean(s?.isPullRequest && (!headRepo || headRepo.toLowerCase() !== ctx.repository.toLowerCase()));
     const auto = !sameRepo
       ? undefined
       : s?.isPullRequest
@@ -463,7 +536,7 @@ class Flow {
     return {
       repo: cfg.repo.fullName,
       branch: cfg.branch ?? auto,
-      ...(fork && s ? { fork: { headRepo: headRepo as string, headRef: headRef ?? '', prRef: `refs/pull/${s.number}/head` } } : {}),
+      ...(fork && s ? { fork: { headRepo: headRepo || 'a fork that no longer exists', headRef: headRef ?? '', prRef: `refs/pull/${s.number}/head` } } : {}),
     };
   }
 
@@ -518,11 +591,12 @@ class Flow {
     react(this.octokit, this.ctx, content).catch((e: unknown) => core.debug(`No ${content} reaction: ${getErrorMessage(e)}`));
   }
 
-  setTitleLater(conversationId: string): void {
+  async setTitle(conversationId: string): Promise<void> {
     if (!this.cfg.title) return;
     // The start request's title is not applied by the service; set it once the conversation exists.
-    this.client?.setTitle(conversationId, this.cfg.title).catch((e: unknown) => core.warning(`Could not set the conversation title: ${getErrorMessage(e)}`));
+    await this.client?.setTitle(conversationId, this.cfg.title).catch((e: unknown) => core.warning(`Could not set the conversation title: ${getErrorMessage(e)}`));
   }
+
 }
 
 /** Still worth a follow-up: the sandbox lives, and the agent is working or finished recently. */
@@ -535,4 +609,12 @@ export function isAlive(v: ConversationView, now: number): boolean {
     return Number.isFinite(updated) && now - updated < FOLLOW_UP_WINDOW_MS;
   }
   return true;
+}
+
+/** How long a follow-up waits to see the agent start again before trusting an unchanged end state. */
+export const FOLLOW_UP_SETTLE_MS = 90_000;
+
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }

@@ -25,7 +25,9 @@ export async function runPost(deps: { env: Readonly<Record<string, string | unde
     const apiKey = core.getInput(INPUT.apiKey) || deps.env[API_KEY_ENV] || '';
     secrets.add(token);
     secrets.add(apiKey);
-    if (UNFINISHED.has(report.status)) {
+    // A final report whose last write failed is written as it was; only an unfinished one means
+    // the main step was stopped before it could say how the run ended.
+    if (!report.final && UNFINISHED.has(report.status)) {
       report.status = 'cancelled';
       report.error = 'The job stopped before the action could report a final state (cancelled or killed).';
       if (core.getInput(INPUT.onCancel) !== 'keep' && report.sandboxId && apiKey) {

@@ -33,26 +33,36 @@ export interface PromptView {
   readonly comment: string;
   readonly comment_author: string;
   readonly run_url: string;
+  /** the untrusted fields again, fenced as data (a fence their text cannot close) */
+  readonly title_fenced: string;
+  readonly body_fenced: string;
+  readonly comment_fenced: string;
 }
 
 export function promptView(ctx: EventContext, target: WorkTarget): PromptView {
   const s = ctx.subject;
+  const title = sanitizeUntrusted(s?.title ?? '', 500);
+  const body = sanitizeUntrusted(s?.body ?? '');
+  const comment = sanitizeUntrusted(ctx.comment?.body ?? '');
   return {
     repo: target.repo,
     event_name: ctx.eventName,
     actor: ctx.actor,
     number: s?.number ?? '',
-    title: sanitizeUntrusted(s?.title ?? '', 500),
-    body: sanitizeUntrusted(s?.body ?? ''),
+    title,
+    body,
     labels: (s?.labels ?? []).join(', '),
     url: s?.url ?? '',
     is_pull_request: s?.isPullRequest ?? false,
     head_branch: s?.headRef ?? '',
     base_branch: s?.baseRef ?? ctx.defaultBranch ?? '',
     branch: target.branch ?? '',
-    comment: sanitizeUntrusted(ctx.comment?.body ?? ''),
+    comment,
     comment_author: ctx.comment?.author.login ?? '',
     run_url: ctx.runUrl,
+    title_fenced: fence(title),
+    body_fenced: fence(body),
+    comment_fenced: fence(comment),
   };
 }
 

@@ -51,6 +51,8 @@ export interface Report {
   prNumbers?: readonly number[];
   /** the text sent into an existing conversation, for follow-ups */
   followUpText?: string;
+  /** a follow-up's progress, kept in the marker so a re-run does not send it twice or lose it */
+  followUp?: 'pending' | 'sent';
   previous: PastConversation[];
 }
 

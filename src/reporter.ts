@@ -8,6 +8,7 @@ import { createComment, updateComment, type CommentTarget } from './github/comme
 import type { Octokit } from './github/octokit.js';
 import { renderComment } from './render/comment.js';
 import { conversationUrl, type Report } from './report.js';
+import { withRetry, type Sleep } from './retry.js';
 
 export interface ReporterIO {
   readonly octokit: Octokit | undefined;
@@ -21,7 +22,11 @@ export interface ReporterIO {
   readonly saveState: (name: string, value: string) => void;
   /** minimum time between two comment edits, except the final one */
   readonly minIntervalMs?: number;
+  readonly sleep?: Sleep;
 }
+
+/** Answers that a repeat will not change (no permission, no such issue, rejected body). */
+const HARD_FAILURES = new Set([401, 403, 404, 410, 422]);
 
 export class Reporter {
   readonly report: Report;
@@ -71,22 +76,29 @@ export class Reporter {
     const body = this.#io.redact(renderComment(this.report));
     if (body === this.#lastBody) return;
     try {
-      if (this.#commentId === undefined) {
-        const c = await createComment(octokit, target, body);
-        this.#commentId = c.id;
-        this.#commentUrl = c.url;
-      } else {
-        await updateComment(octokit, target, this.#commentId, body);
-      }
+      // The final state must land, or the comment would claim work in progress forever.
+      await withRetry(() => this.#send(octokit, target, body), {
+        policy: this.report.final ? { attempts: 3, baseDelayMs: 1000, maxDelayMs: 3000 } : { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        shouldRetry: (e) => !HARD_FAILURES.has((e as { status?: number }).status ?? 0),
+        sleep: this.#io.sleep,
+      });
       this.#lastBody = body;
       this.#saveForPost();
       if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {
       // Comments are a courtesy: a missing permission must not fail the agent's run.
       this.#io.warn(`Could not write the status comment on #${target.issueNumber}: ${(error as Error).message}`);
-      if ((error as { status?: number }).status === 403 || (error as { status?: number }).status === 404) {
-        this.#broken = true;
-      }
+      if (HARD_FAILURES.has((error as { status?: number }).status ?? 0)) this.#broken = true;
+    }
+  }
+
+  async #send(octokit: Octokit, target: CommentTarget, body: string): Promise<void> {
+    if (this.#commentId === undefined) {
+      const c = await createComment(octokit, target, body);
+      this.#commentId = c.id;
+      this.#commentUrl = c.url;
+    } else {
+      await updateComment(octokit, target, this.#commentId, body);
     }
   }
 

@@ -17,7 +17,7 @@ export function sanitizeUntrusted(text: string, max = MAX_FIELD_CHARS): string {
   // HTML comments, also entity-encoded ones and an unterminated one at the end.
   t = t.replace(/<!--[\s\S]*?(-->|$)/g, '').replace(/&lt;!--[\s\S]*?(--&gt;|$)/gi, '');
   // Markdown image alt text and link titles are invisible when rendered.
-  t = t.replace(/!\[[^\]]*\]\(/g, '![](');
+  t = t.replace(/!\[[^\]]*\]/g, '![]'); // inline, reference and shortcut images alike
   t = t.replace(/(\]\(\s*<?[^)\s>]+>?)\s+("[^"]*"|'[^']*'|\([^)]*\))\s*\)/g, '$1)');
   t = t.replace(/^(\s*\[[^\]]+\]:\s*\S+)\s+("[^"]*"|'[^']*'|\([^)]*\))\s*$/gm, '$1');
   // Hidden HTML: attributes that never render, and elements marked hidden.

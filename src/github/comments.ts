@@ -34,7 +34,7 @@ export async function findStickyComment(
     issue_number: t.issueNumber,
     per_page: 100,
   });
-  const candidates = comments.filter((c) => c.body?.includes(marker)).reverse();
+  const candidates = comments.filter((c) => c.body?.startsWith(marker)).reverse();
   let self: string | null | undefined;
   for (const c of candidates) {
     if (c.user?.type !== 'Bot') {

@@ -62,7 +62,13 @@ async function lastExecutionStatusEvent(client: OpenHandsClient, id: string): Pr
 export async function waitForFinish(
   deps: FollowDeps,
   id: string,
-  opts: { deadline: number; timeoutMs: number; onView: (v: ConversationView) => void },
+  opts: {
+    deadline: number;
+    timeoutMs: number;
+    onView: (v: ConversationView) => void;
+    /** whether a terminal view is this run's end (a follow-up must not stop at the previous end) */
+    accept?: (v: ConversationView) => Promise<boolean>;
+  },
 ): Promise<ConversationView> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
@@ -70,7 +76,7 @@ export async function waitForFinish(
   for (;;) {
     const view = await readConversation(deps.client, id);
     opts.onView(view);
-    if (isTerminal(view)) return view;
+    if (isTerminal(view) && (!opts.accept || (await opts.accept(view)))) return view;
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The agent finishing', 'finish-timeout', opts.timeoutMs);
     await sleep(Math.min(finishPollDelay(now() - started), remaining), deps.signal);
@@ -148,8 +154,26 @@ export function usage(c: Conversation | null): { cost?: number; tokens?: number 
   return { cost: m.accumulated_cost ?? undefined, tokens };
 }
 
-/** The newest event id now: follow-ups read only what comes after it. */
-export async function newestEventId(client: OpenHandsClient, id: string): Promise<string | undefined> {
+/** Where the event log stood before a follow-up: what comes after it is the follow-up's. */
+export interface EventMark {
+  readonly id: string;
+  readonly timestamp: string;
+}
+
+export async function newestEvent(client: OpenHandsClient, id: string): Promise<EventMark | undefined> {
   const { items } = await client.searchEvents(id, { limit: 1 });
-  return items[0]?.id;
+  const e = items[0];
+  return e ? { id: e.id, timestamp: e.timestamp ?? '' } : undefined;
+}
+
+/** True when an execution_status update to a terminal value came after the mark. */
+export async function endedAfter(client: OpenHandsClient, id: string, mark: EventMark | undefined): Promise<boolean> {
+  const { items } = await client.searchEvents(id, { kind: 'ConversationStateUpdateEvent', limit: 100 });
+  return items.some(
+    (e) =>
+      e.key === 'execution_status' &&
+      EXECUTION_TERMINAL.has(String(e.value)) &&
+      e.id !== mark?.id &&
+      (e.timestamp ?? '') > (mark?.timestamp ?? ''),
+  );
 }

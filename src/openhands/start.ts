@@ -93,8 +93,9 @@ export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendS
         return last;
       }
       if (error instanceof TimeoutError) throw error;
-      if (!(error instanceof OpenHandsApiError) || !error.transient || attempt >= MAX_START_ATTEMPTS) throw error;
-      // 429 means "not processed"; anything else is ambiguous: look before sending again.
+      if (!(error instanceof OpenHandsApiError) || !error.transient) throw error;
+      // 429 means "not processed"; anything else is ambiguous: look before sending again (and
+      // before giving up, so a conversation that did start is reported, not orphaned).
       if (error.status !== 429) {
         const found = await findStartTask(deps.client, body.conversation_id, opts.since);
         if (found) {
@@ -103,6 +104,7 @@ export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendS
           return found;
         }
       }
+      if (attempt >= MAX_START_ATTEMPTS) throw error;
       const waitMs = Math.max(
         backoffDelay(attempt, { attempts: MAX_START_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 8000 }, deps.random),
         error.retryAfterMs ?? 0,
@@ -132,19 +134,26 @@ async function streamWatched(
   let timer: NodeJS.Timeout | undefined;
   const watch = (): void => {
     clearTimeout(timer);
+    if (done) return;
     timer = setTimeout(() => {
+      if (done) return;
       if (!last) return watch();
-      deps.client.getStartTasks([last.id]).then(([polled]) => {
-        if (done) return;
-        if (polled && last && polled.status !== last.status) {
-          stalled = true;
-          onTask(polled);
-          cut.abort(new Error('the stream stalled'));
-        } else watch();
-      }, watch);
+      deps.client.getStartTasks([last.id]).then(
+        ([polled]) => {
+          if (done) return;
+          if (polled && last && polled.status !== last.status) {
+            stalled = true;
+            onTask(polled);
+            cut.abort(new Error('the stream stalled'));
+          } else watch();
+        },
+        () => watch(),
+      );
     }, STREAM_WATCH_MS);
+    timer.unref();
   };
   const deadlineTimer = setTimeout(() => cut.abort(new Error('deadline')), Math.max(0, opts.deadline - now()));
+  deadlineTimer.unref();
   watch();
   try {
     return await deps.client.streamStart(
@@ -169,9 +178,14 @@ async function streamWatched(
   }
 }
 
-/** Start-task polling interval: quick at first (READY often comes within seconds), then every 2 s. */
-export function startPollDelay(poll: number): number {
-  return Math.min(2000, Math.round(300 * 1.6 ** poll));
+/**
+ * Start-task polling interval (the fallback when the stream is not offered): quick at first,
+ * every 2 s while a start typically completes (READY usually comes within 5–15 s), then every
+ * 4 s, and every 6 s past two minutes, so several runs on one key stay well under 100/min.
+ */
+export function startPollDelay(poll: number, elapsedMs = 0): number {
+  const cap = elapsedMs < 20_000 ? 2000 : elapsedMs < 120_000 ? 4000 : 6000;
+  return Math.min(cap, Math.round(300 * 1.6 ** poll));
 }
 
 /** Polls the start task until READY or ERROR. Unknown statuses count as in progress. */
@@ -183,10 +197,11 @@ export async function waitForStartTask(
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
   let current = task;
+  const started = now();
   for (let poll = 0; !START_TERMINAL.has(current.status); poll++) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    await sleep(Math.min(startPollDelay(poll), remaining), deps.signal);
+    await sleep(Math.min(startPollDelay(poll, now() - started), remaining), deps.signal);
     const [next] = await deps.client.getStartTasks([current.id]);
     if (!next) continue; // not visible yet: keep asking until the deadline
     if (next.status !== current.status || next.updated_at !== current.updated_at) opts.onTask(next);

@@ -11,7 +11,9 @@ import { START_PHASES } from '../openhands/types.js';
 export interface MarkerState {
   readonly v: 1;
   readonly conversationId?: string;
+  readonly startTaskId?: string;
   readonly sandboxId?: string;
+  readonly followUp?: 'pending' | 'sent';
   readonly status: RunStatus;
   readonly final: boolean;
   readonly runId: string;
@@ -45,7 +47,9 @@ export function markerState(r: Report): MarkerState {
   return {
     v: 1,
     conversationId: r.conversationId,
+    startTaskId: r.startTaskId || undefined,
     sandboxId: r.sandboxId,
+    followUp: r.followUp,
     status: r.status,
     final: r.final,
     runId: r.runId,
@@ -58,9 +62,9 @@ export function markerState(r: Report): MarkerState {
 
 /** Reads the marker state back from a comment body of this key; undefined when absent or damaged. */
 export function parseMarker(body: string, key: string): MarkerState | undefined {
-  const start = body.indexOf(markerFor(key) + ' ');
-  if (start < 0) return undefined;
-  const m = /state="([A-Za-z0-9_-]*)"/.exec(body.slice(start, start + 8000));
+  // Our comments open with the marker; one quoted inside other text (an echo bot) does not count.
+  if (!body.startsWith(markerFor(key) + ' ')) return undefined;
+  const m = /^[^\n]*? state="([A-Za-z0-9_-]*)" -->/.exec(body);
   if (!m) return undefined;
   try {
     const s = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as MarkerState;
