@@ -180,11 +180,11 @@ async function streamWatched(
 
 /**
  * Start-task polling interval (the fallback when the stream is not offered): quick at first,
- * every 2 s while a start typically completes (READY usually comes within 5–15 s), then every
+ * every 1.5 s while a start typically completes (READY usually comes within 5–15 s), then every
  * 4 s, and every 6 s past two minutes, so several runs on one key stay well under 100/min.
  */
 export function startPollDelay(poll: number, elapsedMs = 0): number {
-  const cap = elapsedMs < 20_000 ? 2000 : elapsedMs < 120_000 ? 4000 : 6000;
+  const cap = elapsedMs < 20_000 ? 1500 : elapsedMs < 120_000 ? 4000 : 6000;
   return Math.min(cap, Math.round(300 * 1.6 ** poll));
 }
 

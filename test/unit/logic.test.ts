@@ -17,11 +17,18 @@ describe('conversationIdFor', () => {
 });
 
 describe('poll schedules', () => {
-  it('start-task polling starts fast and settles at 2 s', () => {
+  it('start-task polling starts fast, settles at 1.5 s, and slows down on long starts', () => {
     const delays = Array.from({ length: 10 }, (_, i) => startPollDelay(i));
     expect(delays[0]).toBe(300);
     expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] as number))).toBe(true);
-    expect(Math.max(...delays)).toBe(2000);
+    expect(Math.max(...delays)).toBe(1500);
+    expect(startPollDelay(20, 60_000)).toBe(4000);
+    expect(startPollDelay(50, 300_000)).toBe(6000);
+    // A two-minute start costs far less than the 100 requests a minute one key may make.
+    let t = 0;
+    let n = 0;
+    while (t < 120_000) t += startPollDelay(n++, t);
+    expect(n).toBeLessThan(45);
   });
 
   it('finish polling stays at or under 6 requests a minute after the first minute', () => {
