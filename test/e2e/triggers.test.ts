@@ -1,6 +1,6 @@
 /** Issue #4: triggers, permission gates, context and safety, follow-ups, schedules, dry run. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { issueComment, issueLabeled, prLabeled, prReviewComment, schedule } from './payloads.ts';
+import { issueComment, issueLabeled, prLabeled, prReviewComment, schedule, webhookExample } from './payloads.ts';
 import { world, type World } from './world.ts';
 
 let w: World;
@@ -238,6 +238,13 @@ describe('schedules', () => {
 });
 
 describe('dry run', () => {
+  it('runs on push without an API key, as the test-action workflow does', async () => {
+    const run = await w.run({ event: 'push', payload: webhookExample('push'), inputs: { prompt: 'Say hello to {{actor}}', comment: 'false', 'dry-run': 'true', 'api-key': '' } });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs).toMatchObject({ status: 'skipped', 'skip-reason': 'dry-run' });
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
   it('makes no OpenHands request, posts nothing, and shows the decisions, prompt and comment', async () => {
     const run = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix the typo', sender: 'Codertocat' }), inputs: { 'dry-run': 'true', 'api-key': '' } });
     expect(run.code, run.stdout).toBe(0);
