@@ -35,6 +35,7 @@ import { ACTION_ROOT, DIST_ENTRY, runAction, type ActionRun } from '../test/e2e/
 import { issueLabeled } from '../test/e2e/payloads.ts';
 import { startEmulator, type ScenarioInput, type StartTaskStatus } from '../test/emulator/server.ts';
 import { startGitHubFake } from '../test/fakes/github.ts';
+import { GITHUB_SEED } from '../test/e2e/world.ts';
 
 // src/ is written for the bundler (`./x.js` specifiers naming `./x.ts` files): map them so Node's
 // type stripping can load the real schedule functions.
@@ -191,14 +192,7 @@ interface RunSpec {
 /** One run of the bundle in its own emulator + GitHub fake (fresh rate limiters, clean logs). */
 async function runOnce(spec: RunSpec): Promise<Sample> {
   const emu = await startEmulator({ apiKeys: [API_KEY], scenario: spec.scenario, streamStart: spec.streamStart });
-  const gh = await startGitHubFake({
-    issues: [
-      { number: 1, title: 'Spelling error in the README file' },
-      { number: 2, title: 'Update the README', pull_request: { head: { ref: 'changes' }, base: { ref: 'main' } } },
-      { number: 7, title: 'Nightly chores' },
-    ],
-    permissions: { Codertocat: 'write' },
-  });
+  const gh = await startGitHubFake(GITHUB_SEED);
   let run: ActionRun;
   try {
     try {

@@ -8,6 +8,16 @@ import { runAction, type ActionRun, type RunActionOptions } from './harness.ts';
 
 export const API_KEY = 'test-key';
 
+/** The repository every test starts with: issue 1, PR 2 (head `changes`), tracking issue 7, a writer. */
+export const GITHUB_SEED = {
+  issues: [
+    { number: 1, title: 'Spelling error in the README file' },
+    { number: 2, title: 'Update the README', pull_request: { head: { ref: 'changes' }, base: { ref: 'main' } } },
+    { number: 7, title: 'Nightly chores' },
+  ],
+  permissions: { Codertocat: 'write' },
+} satisfies GitHubFakeOptions;
+
 export interface World {
   readonly emu: Emulator;
   readonly gh: GitHubFake;
@@ -21,15 +31,7 @@ export interface World {
 
 export async function world(o: { emulator?: EmulatorOptions; github?: GitHubFakeOptions } = {}): Promise<World> {
   const emu = await startEmulator({ scenario: { phaseMs: 20 }, ...o.emulator });
-  const gh = await startGitHubFake({
-    issues: [
-      { number: 1, title: 'Spelling error in the README file' },
-      { number: 2, title: 'Update the README', pull_request: { head: { ref: 'changes' }, base: { ref: 'main' } } },
-      { number: 7, title: 'Nightly chores' },
-    ],
-    permissions: { Codertocat: 'write' },
-    ...o.github,
-  });
+  const gh = await startGitHubFake({ ...GITHUB_SEED, ...o.github });
   return {
     emu,
     gh,

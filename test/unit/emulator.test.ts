@@ -1,18 +1,10 @@
 // Tests of the OpenHands Cloud emulator itself (test/emulator), over real sockets with global fetch.
 import { afterEach, describe, expect, it } from 'vitest';
+import { START_PHASES } from '../emulator/engine.ts';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.ts';
 
 const KEY = 'test-key';
-const PHASES = [
-  'WORKING',
-  'WAITING_FOR_SANDBOX',
-  'PREPARING_REPOSITORY',
-  'RUNNING_SETUP_SCRIPT',
-  'SETTING_UP_GIT_HOOKS',
-  'SETTING_UP_SKILLS',
-  'STARTING_CONVERSATION',
-  'READY',
-];
+const PHASES = START_PHASES;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 type J = Record<string, unknown>;
