@@ -341,3 +341,16 @@ function networkError(method: string, url: string, error: unknown): OpenHandsApi
     cause: error,
   });
 }
+
+/**
+ * Pauses a sandbox with a short-lived client of its own, for the cancel paths: the run's client
+ * is bound to the aborted signal, and the runner kills the job a few seconds after cancelling.
+ */
+export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string): Promise<void> {
+  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 3000, retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 500 } });
+  try {
+    await client.pauseSandbox(sandboxId);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/main.ts';
+import { isAlive } from '../../src/flow.ts';
 import { finalResponse, finishPollDelay, isTerminal } from '../../src/openhands/follow.ts';
 import { conversationIdFor, startPollDelay } from '../../src/openhands/start.ts';
 import type { Conversation, OHEvent } from '../../src/openhands/types.ts';
