@@ -194,7 +194,8 @@ export class Flow {
       }
     }
     if (!sameRun && prev?.conversationId) {
-      reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl: undefined });
+      const runUrl = `${this.ctx.serverUrl}/${this.ctx.repository}/actions/runs/${prev.runId}`;
+      reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl });
     }
 
     const derived = [this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')];
