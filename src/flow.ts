@@ -26,7 +26,7 @@ import {
 } from './openhands/follow.js';
 import { assertReady, conversationIdFor, findStartTask, sendStart, waitForStartTask } from './openhands/start.js';
 import { SANDBOX_TERMINAL, START_TERMINAL, type StartRequest, type StartTask } from './openhands/types.js';
-import { buildPrompt, type WorkTarget } from './prompt.js';
+import { buildFollowUp, buildPrompt, checkPromptConfig, type WorkTarget } from './prompt.js';
 import type { SecretBox } from './redact.js';
 import { renderComment, type MarkerState } from './render/comment.js';
 import { Reporter } from './reporter.js';
@@ -67,6 +67,10 @@ export class Flow {
   commentTarget: CommentTarget | undefined;
   sticky: StickyComment | undefined;
   prompt = '';
+  /** the trigger was accepted (a failure from here on earns a 😕) */
+  triggered = false;
+  /** the service acknowledged the conversation (a start task was seen, or it already existed) */
+  acknowledged = false;
 
   constructor(cfg: Config, ctx: EventContext, deps: FlowDeps, secrets: SecretBox) {
     this.cfg = cfg;
@@ -84,6 +88,8 @@ export class Flow {
     const trigger = decideTrigger(ctx, cfg);
     core.info(`Trigger: ${trigger.run ? 'accepted' : 'skipped'}: ${trigger.why}`);
     if (!trigger.run) return this.skip(trigger.why);
+    this.triggered = true;
+    checkPromptConfig(cfg, ctx);
 
     const [owner, repo] = ctx.repository.split('/') as [string, string];
     if (cfg.githubToken) this.octokit = createOctokit(cfg.githubToken, ctx.apiUrl);
@@ -132,6 +138,7 @@ export class Flow {
       status: 'pending',
       final: false,
       repo: this.work.repo,
+      serverUrl: ctx.serverUrl,
       baseUrl: cfg.baseUrl,
       runUrl: ctx.runUrl,
       runId: ctx.runId,
@@ -324,6 +331,7 @@ export class Flow {
   }
 
   onTask(reporter: Reporter, t: StartTask): void {
+    this.acknowledged = true;
     const r = reporter.report;
     if (t.status !== r.startTaskStatus) core.info(`Start task ${t.id}: ${t.status}${t.detail ? ` (${t.detail})` : ''}`);
     void reporter.update({
@@ -393,6 +401,8 @@ export class Flow {
 
   async followUp(reporter: Reporter, conversationId: string, view: ConversationView, alreadySent: boolean): Promise<void> {
     const client = this.client as OpenHandsClient;
+    this.acknowledged = true;
+    this.prompt = buildFollowUp(this.cfg, this.ctx, this.work as WorkTarget);
     core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
     await reporter.update(
       { conversationId, followUpText: this.prompt, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...this.viewPatch(view) },

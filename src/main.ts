@@ -50,7 +50,11 @@ export async function run(deps: RunDeps): Promise<void> {
     if (!reporter) return;
     await flow.execute(reporter);
   } catch (error) {
+    // A link to a conversation the service never acknowledged would lead nowhere.
+    // (On a cancel the start may still be on its way: keep the id, to pause its sandbox.)
+    if (reporter && flow && !flow.acknowledged && !deps.signal.aborted) reporter.report.conversationId = undefined;
     await fail(error, reporter, deps, cfg, secrets);
+    if (!reporter && flow?.triggered) flow.reactLater('confused');
   } finally {
     if (reporter) {
       reporter.report.final = true;

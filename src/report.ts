@@ -29,6 +29,8 @@ export interface Report {
   /** true once nothing more will change (written last, also by the post step) */
   final: boolean;
   readonly repo: string;
+  /** GitHub web URL (GITHUB_SERVER_URL), for PR links */
+  readonly serverUrl: string;
   readonly baseUrl: string;
   readonly runUrl: string;
   readonly runId: string;

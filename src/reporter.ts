@@ -34,6 +34,7 @@ export class Reporter {
   #commentId: number | undefined;
   #commentUrl: string | undefined;
   #lastBody = '';
+  #lastState = '';
   #lastWrite = -Infinity;
   #writing: Promise<void> = Promise.resolve();
   #broken = false;
@@ -73,6 +74,9 @@ export class Reporter {
   async #write(): Promise<void> {
     const { octokit, target } = this.#io;
     if (!octokit || !target || this.#broken) return;
+    // Only a change of state earns an edit: the elapsed time alone does not (the final write does).
+    const state = JSON.stringify({ ...this.report, updatedAt: 0 });
+    if (state === this.#lastState && !this.report.final) return;
     const body = this.#io.redact(renderComment(this.report));
     if (body === this.#lastBody) return;
     try {
@@ -83,6 +87,7 @@ export class Reporter {
         sleep: this.#io.sleep,
       });
       this.#lastBody = body;
+      this.#lastState = state;
       this.#saveForPost();
       if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {

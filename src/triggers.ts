@@ -10,8 +10,10 @@ export type Decision = { readonly run: true; readonly why: string } | { readonly
 
 const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment', 'pull_request_review']);
 const ITEM_EVENTS = new Set(['issues', 'pull_request', 'pull_request_target']);
-/** Events only people with write access (or the repo's own schedule) can cause. */
-const TRUSTED_EVENTS = new Set(['schedule', 'workflow_dispatch', 'push', 'repository_dispatch', 'workflow_call']);
+/** Events only people with write access (or the repo's own schedule) can cause: they always run. */
+const TRUSTED_EVENTS = new Set(['schedule', 'workflow_dispatch', 'push', 'repository_dispatch']);
+/** Runs after another workflow: always runs, with the upstream actor checked too. */
+const CHAINED_EVENTS = new Set(['workflow_run']);
 
 /** Text with quoted replies and code removed: a quoted or code-formatted mention is not a request. */
 function liveText(text: string): string {
@@ -65,7 +67,8 @@ export function decideTrigger(ctx: EventContext, cfg: Pick<Config, 'triggerPhras
     }
     return { run: false, why: `'${action ?? ''}' ${eventName} events do not trigger a run` };
   }
-  return { run: true, why: `${eventName} event` };
+  if (TRUSTED_EVENTS.has(eventName) || CHAINED_EVENTS.has(eventName)) return { run: true, why: `${eventName} event` };
+  return { run: false, why: `${eventName || 'this'} events are not a trigger for this action` };
 }
 
 export type PermissionLevel = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';

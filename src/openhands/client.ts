@@ -304,7 +304,7 @@ async function httpError(method: string, url: string, res: Dispatcher.ResponseDa
   }
   const detail = errorDetail(text);
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined);
-  const transient = status === 429 || status >= 500 || status === 408;
+  const transient = status === 429 || status >= 500;
   let message: string;
   if (status === 401) {
     message =

@@ -120,7 +120,7 @@ function tableRows(r: Report): string[][] {
         .join(' · '),
     ]);
   }
-  for (const n of r.prNumbers ?? []) rows.push(['Pull request', `#${n}`]);
+  for (const n of r.prNumbers ?? []) rows.push(['Pull request', `[${r.repo}#${n}](${r.serverUrl}/${r.repo}/pull/${n})`]);
   rows.push(['Workflow run', `[#${r.runId}${r.runAttempt > 1 ? ` (attempt ${r.runAttempt})` : ''}](${r.runUrl})`]);
   return rows;
 }

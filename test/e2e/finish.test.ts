@@ -35,7 +35,7 @@ describe('wait: finished', () => {
     expect(body).toContain('✅ Finished');
     expect(body).toContain('I said "hi"');
     expect(body).toContain('$1.23 · 1,234 tokens');
-    expect(body).toContain('| Pull request | #77 |');
+    expect(body).toContain('| Pull request | [octo-org/octo-repo#77](https://github.com/octo-org/octo-repo/pull/77) |');
     expect(run.summary).toContain('I said "hi"');
     expect(run.summary).toContain('$1.23');
   });
@@ -84,7 +84,8 @@ describe('wait: finished', () => {
     expect(run.outputs.status).toBe('finished');
     expect(run.outputs['sandbox-status']).toBe('PAUSED');
     expect(run.outputs['final-message']).toBe('Paused after finishing');
-    expect(w.ohRequests()).toContain('GET /api/v1/conversation/' + run.outputs['conversation-id'] + '/events/search');
+    // The paused sandbox has no live execution_status: the state-update events told.
+    expect(w.emu.requests.some((r) => r.path.endsWith('/events/search') && r.query.get('kind__eq') === 'ConversationStateUpdateEvent')).toBe(true);
   });
 
   it('waits for lagging events instead of reporting a stale or empty message', async () => {
@@ -107,14 +108,19 @@ describe('wait: finished', () => {
   });
 
   it('updates the comment only on change and not more than every few seconds', async () => {
-    w.emu.setDefaultScenario({ phaseMs: 10, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 4000, status: 'finished' }] });
+    // Six quiet seconds of "running" (no metrics moving) between two changes.
+    w.emu.setDefaultScenario({ phaseMs: 10, metrics: null, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 7000, status: 'finished' }] });
     const run = await w.run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' } });
     expect(run.code).toBe(0);
-    const edits = w.gh.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/issues/comments/'));
-    const writes = [w.gh.requests.find((r) => r.method === 'POST' && r.path.endsWith('/comments')), ...edits];
-    const gaps = writes.slice(1, -1).map((r, i) => (r?.at ?? 0) - (writes[i]?.at ?? 0));
-    expect(gaps.every((g) => g >= 2900)).toBe(true);
-    expect(writes.length).toBeLessThanOrEqual(5);
+    const writes = w.gh.requests.filter((r) => (r.method === 'POST' && r.path.endsWith('/comments')) || (r.method === 'PATCH' && r.path.includes('/issues/comments/')));
+    const ready = w.emu.transitions.find((t) => t.status === 'READY')?.at ?? 0;
+    const finished = w.emu.transitions.find((t) => t.status === 'finished')?.at ?? 0;
+    // Nothing changed from a few seconds after READY until the agent finished: no edit then.
+    expect(writes.filter((r) => r.at > ready + 3500 && r.at < finished)).toEqual([]);
+    // Between any two edits before the final one, at least the throttle interval.
+    const gaps = writes.slice(1, -1).map((r, i) => r.at - (writes[i]?.at ?? 0));
+    expect(gaps.every((g) => g >= 2500)).toBe(true);
+    expect(writes.length).toBeLessThanOrEqual(4);
   });
 });
 

@@ -35,6 +35,10 @@ describe('trigger gates', () => {
     await expectSkipped(await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands-foo do it', sender: 'Codertocat' }) }), /does not mention/);
   });
 
+  it('an event the action does not handle is skipped', async () => {
+    await expectSkipped(await w.run({ event: 'discussion_comment', payload: webhookExample('discussion_comment') }), /not a trigger/);
+  });
+
   it('a label other than the trigger label is skipped', async () => {
     await expectSkipped(await w.run({ event: 'issues', payload: issueLabeled({ label: 'bug' }) }), /not the trigger label 'openhands'/);
   });
@@ -50,7 +54,7 @@ describe('trigger gates', () => {
     const run = await w.run({ event: 'issue_comment', payload });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('ready');
-    await expect.poll(() => w.gh.reactions.map((r) => r.content).sort()).toEqual(['eyes', 'rocket']);
+    await expect.poll(() => w.gh.reactions.map((r) => r.content)).toEqual(['eyes', 'rocket']);
     expect(w.gh.reactions.every((r) => r.subject === 'issue_comment' && r.subject_id === payload.comment.id)).toBe(true);
   });
 
@@ -91,6 +95,8 @@ describe('trigger gates', () => {
     const run = await w.run({ event: 'pull_request_review_comment', payload });
     expect(run.code, run.stdout).toBe(0);
     expect(promptSent()).toContain('rename this variable');
+    const start = w.emu.requests.find((r) => r.method === 'POST')?.body as { selected_branch: string };
+    expect(start.selected_branch).toBe(payload.pull_request.head.ref);
     await expect.poll(() => w.gh.reactions.some((r) => r.subject === 'pull_request_review_comment' && r.content === 'eyes')).toBe(true);
   });
 
@@ -139,6 +145,7 @@ describe('context and safety', () => {
     expect(start.selected_branch).toBe('main');
     expect(start.pr_number).toBeUndefined();
     expect(promptSent()).toContain('git fetch origin refs/pull/2/head');
+    expect(promptSent()).not.toMatch(/push them/);
   });
 
   it('a fork PR without an API key is skipped with the reason', async () => {
@@ -158,8 +165,11 @@ describe('follow-ups', () => {
     expect(second.outputs.status).toBe('followed_up');
     expect(second.outputs['conversation-id']).toBe(first.outputs['conversation-id']);
     expect(w.starts()).toBe(1);
-    const sent = w.emu.requests.find((r) => r.path.endsWith('/send-message'));
-    expect(JSON.stringify(sent?.body)).toContain('also update the docs');
+    const sent = w.emu.requests.find((r) => r.path.endsWith('/send-message'))?.body as { content: { text: string }[] };
+    const text = sent.content[0]?.text ?? '';
+    // Just the new request, fenced as data: the conversation already has the issue.
+    expect(text).toContain('```text\n@openhands also update the docs\n```');
+    expect(text).not.toContain('Spelling error in the README file');
     expect(w.gh.commentsOn(1)).toHaveLength(1);
     expect(w.gh.commentsOn(1)[0]?.body).toContain('Follow-up sent');
   });

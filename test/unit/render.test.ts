@@ -9,6 +9,7 @@ function report(over: Partial<Report> = {}): Report {
     status: 'pending',
     final: false,
     repo: 'o/r',
+    serverUrl: 'https://github.com',
     baseUrl: 'https://app.example',
     runUrl: 'https://github.com/o/r/actions/runs/7',
     runId: '7',
@@ -44,7 +45,7 @@ describe('renderComment', () => {
     expect(body).toContain('### OpenHands · ❌ Failed');
     expect(body).toContain('Sandbox not found: x');
     expect(body).toContain('$0.42 · 12,345 tokens');
-    expect(body).toContain('| Pull request | #12 |');
+    expect(body).toContain('| Pull request | [o/r#12](https://github.com/o/r/pull/12) |');
   });
 
   it('keeps a short final message inline and collapses a long one', () => {
