@@ -157,16 +157,22 @@ export interface StartRequest {
   hasSuggestedTask: boolean;
 }
 
-/** AppConversationStartRequest (§2.3). Unknown top-level fields are dropped (extra='ignore'). */
-export function validateStartRequest(body: unknown, errors: Errors): StartRequest | null {
+/** FastAPI's answer to a body that is missing or not a JSON object. */
+function isBodyObject(body: unknown, errors: Errors): body is Json {
   if (body === undefined || body === null) {
     errors.missing(['body']);
-    return null;
+    return false;
   }
   if (!isObj(body)) {
     errors.add('model_attributes_type', ['body'], 'Input should be a valid dictionary or object to extract fields from', body);
-    return null;
+    return false;
   }
+  return true;
+}
+
+/** AppConversationStartRequest (§2.3). Unknown top-level fields are dropped (extra='ignore'). */
+export function validateStartRequest(body: unknown, errors: Errors): StartRequest | null {
+  if (!isBodyObject(body, errors)) return null;
   const b = body;
   const L = (k: string): Loc => ['body', k];
   let initial: Json | null = null;
@@ -254,14 +260,7 @@ export function validateStartRequest(body: unknown, errors: Errors): StartReques
 
 /** AppSendMessageRequest {role:"user", content (min 1), run = true} (§8). */
 export function validateSendMessage(body: unknown, errors: Errors): { content: Json[]; run: boolean } | null {
-  if (body === undefined || body === null) {
-    errors.missing(['body']);
-    return null;
-  }
-  if (!isObj(body)) {
-    errors.add('model_attributes_type', ['body'], 'Input should be a valid dictionary or object to extract fields from', body);
-    return null;
-  }
+  if (!isBodyObject(body, errors)) return null;
   if (body.role !== undefined && body.role !== 'user') enumError(errors, ['body', 'role'], ['user'], body.role);
   let content: Json[] = [];
   if (body.content === undefined) errors.missing(['body', 'content']);
