@@ -1,4 +1,4 @@
-// OpenHands Cloud emulator: a real node:http server following /work/shared/openhands-v1-api.md.
+// OpenHands Cloud emulator: a real node:http server following the OpenHands V1 API reference (shared/openhands-v1-api.md).
 // Layers, in the order a request goes through them:
 //   control (/_emulator/*) → record → faults → [ /runtime/* agent-server stand-in ]
 //   → auth (401) → per-user limit (429) → per-IP limit (delay / 429) → route table → SPA fallback.

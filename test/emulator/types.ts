@@ -1,5 +1,5 @@
 // Public types of the OpenHands Cloud emulator (see README.md in this folder).
-// Section numbers (§n) refer to /work/shared/openhands-v1-api.md.
+// Section numbers (§n) refer to the OpenHands V1 API reference (shared/openhands-v1-api.md).
 
 /** §3, in declaration order. READY and ERROR are terminal. */
 export type StartTaskStatus =
