@@ -8,6 +8,7 @@ import path from 'node:path';
 import { API_KEY_ENV, INPUT } from './constants.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import type { Env } from './github/event.js';
 
 export type WaitMode = 'none' | 'ready' | 'finished';
 
@@ -54,11 +55,9 @@ export function readInputs(getInput: (name: string) => string): RawInputs {
 
 export interface ConfigEnv {
   /** process.env */
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly env: Env;
   /** GITHUB_WORKSPACE or cwd: where prompt-file is resolved */
   readonly workspace: string;
-  /** reads a prompt file (fs in production) */
-  readonly readFile?: (file: string) => string;
 }
 
 const REPO_RE = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
@@ -183,11 +182,10 @@ function readPromptFile(file: string, ctx: ConfigEnv): string {
   if (path.isAbsolute(file) || (full !== workspace && !full.startsWith(workspace + path.sep))) {
     throw new ConfigError(INPUT.promptFile, `expected a path inside the workspace, got '${file}'`);
   }
-  const read = ctx.readFile ?? ((f: string) => readFileSync(f, 'utf8'));
-  if (!ctx.readFile && (!existsSync(full) || !statSync(full).isFile())) {
+  if (!existsSync(full) || !statSync(full).isFile()) {
     throw new ConfigError(INPUT.promptFile, `no file at '${file}' (resolved against the workspace ${workspace})`);
   }
-  const text = read(full);
+  const text = readFileSync(full, 'utf8');
   if (!text.trim()) throw new ConfigError(INPUT.promptFile, `the file '${file}' is empty`);
   return text;
 }

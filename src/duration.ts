@@ -21,3 +21,13 @@ export function parseDuration(text: string): number | undefined {
   if (consumed !== t.length || total <= 0) return undefined;
   return total;
 }
+
+/** A duration for people: `4s`, `1m 5s`, `2m`, `1h 1m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+}

@@ -1,4 +1,5 @@
 /** Typed errors: helpers throw them, run() reports them once. */
+import { formatDuration } from './duration.js';
 
 /** A bad input, found before any request. Names the input and the expected form. */
 export class ConfigError extends Error {
@@ -47,24 +48,7 @@ export class TimeoutError extends Error {
   }
 }
 
-/** The job was cancelled (SIGINT/SIGTERM from the runner). */
-export class CancelledError extends Error {
-  constructor() {
-    super('The job was cancelled while waiting');
-    this.name = 'CancelledError';
-  }
-}
-
 export function getErrorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
 }

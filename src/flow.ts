@@ -161,8 +161,7 @@ export class Flow {
     });
 
     if (cfg.dryRun) {
-      await this.dryRun(reporter, trigger.why, permission.why);
-      return undefined;
+      return this.dryRun(reporter, trigger.why, permission.why);
     }
     this.client = new OpenHandsClient({
       baseUrl: cfg.baseUrl,
@@ -205,8 +204,7 @@ export class Flow {
       reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl });
     }
 
-    const derived = [this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')];
-    let conversationId = (sameRun ? prev?.conversationId : undefined) ?? conversationIdFor(derived);
+    let conversationId = (sameRun ? prev?.conversationId : undefined) ?? this.derivedConversationId();
     let task: StartTask | undefined;
     let reattached = false;
     if (sameRun || this.ctx.runAttempt > 1) {
@@ -214,7 +212,7 @@ export class Flow {
       if (earlier?.status === 'ERROR') {
         // That id is spent (its sandbox id too): this attempt starts under an id of its own.
         core.info(`The earlier attempt's start failed (${earlier.detail ?? 'no detail'}); starting again`);
-        conversationId = conversationIdFor([...derived, `attempt-${this.ctx.runAttempt}`]);
+        conversationId = this.derivedConversationId(`attempt-${this.ctx.runAttempt}`);
       } else if (earlier) {
         core.info(`Re-attaching to conversation ${conversationId}, which an earlier attempt of this run started`);
         task = earlier;
@@ -462,16 +460,22 @@ export class Flow {
     });
   }
 
-  skip(why: string): undefined {
+  /** This run's conversation id: the same repo, run, comment-key and issue give the same id. */
+  derivedConversationId(...extra: string[]): string {
+    return conversationIdFor([this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? ''), ...extra]);
+  }
+
+  /** Ends the run as skipped: outputs and summary, no comment. */
+  skip(why: string, summary = `### OpenHands · ⏭️ Skipped\n\n${why}`): undefined {
     core.setOutput(OUTPUT.status, 'skipped');
     core.setOutput(OUTPUT.skipReason, why);
-    void writeSummary(`### OpenHands · ⏭️ Skipped\n\n${why}`, (t) => this.secrets.redact(t));
+    void writeSummary(summary, (t) => this.secrets.redact(t));
     return undefined;
   }
 
-  async dryRun(reporter: Reporter, trigger: string, permission: string): Promise<void> {
+  dryRun(reporter: Reporter, trigger: string, permission: string): undefined {
     const r = reporter.report;
-    r.conversationId = conversationIdFor([this.work?.repo ?? '', this.ctx.runId, this.key, String(this.commentTarget?.issueNumber ?? '')]);
+    r.conversationId = this.derivedConversationId();
     r.status = 'pending';
     const comment = this.commentTarget
       ? `would ${this.sticky ? `edit comment ${this.sticky.id}` : 'create a comment'} on #${this.commentTarget.issueNumber}`
@@ -487,9 +491,7 @@ export class Flow {
     core.info(`Dry run. Trigger: ${trigger}. Permission: ${permission}. Comment: ${comment}.`);
     core.info(`Prompt:\n${this.prompt}`);
     core.info(`Comment body:\n${body}`);
-    core.setOutput(OUTPUT.status, 'skipped');
-    core.setOutput(OUTPUT.skipReason, 'dry-run');
-    await writeSummary(md, (t) => this.secrets.redact(t));
+    this.skip('dry-run', md);
   }
 
   reactLater(content: Reaction): void {
@@ -502,7 +504,6 @@ export class Flow {
     // The start request's title is not applied by the service; set it once the conversation exists.
     await this.client?.setTitle(conversationId, this.cfg.title).catch((e: unknown) => core.warning(`Could not set the conversation title: ${getErrorMessage(e)}`));
   }
-
 }
 
 /** Still worth a follow-up: the sandbox lives, and the agent is working or finished recently. */

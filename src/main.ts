@@ -7,9 +7,9 @@ import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
-import { CancelledError, OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
+import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
 import { Flow } from './flow.js';
-import { parseEvent } from './github/event.js';
+import { parseEvent, type Env } from './github/event.js';
 import { pauseSandboxNow } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { renderReportMarkdown } from './render/comment.js';
@@ -19,7 +19,7 @@ import type { Sleep } from './retry.js';
 import { writeSummary } from './summary.js';
 
 export interface RunDeps {
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly env: Env;
   /** aborted when the runner cancels the job */
   readonly signal: AbortSignal;
   readonly now?: () => number;
@@ -79,9 +79,9 @@ async function fail(
   cfg: Config | undefined,
   secrets: SecretBox,
 ): Promise<void> {
-  const cancelled = deps.signal.aborted || error instanceof CancelledError;
+  const cancelled = deps.signal.aborted;
   const status: RunStatus = cancelled ? 'cancelled' : error instanceof TimeoutError ? 'timed_out' : 'error';
-  const message = cancelled ? new CancelledError().message : getErrorMessage(error);
+  const message = cancelled ? 'The job was cancelled while waiting' : getErrorMessage(error);
   if (!reporter) {
     core.setOutput(OUTPUT.status, status);
     core.setFailed(secrets.redact(message));

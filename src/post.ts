@@ -8,6 +8,7 @@ import { parseConfig, readInputs } from './config.js';
 import { STATE } from './constants.js';
 import { getErrorMessage } from './errors.js';
 import { updateComment } from './github/comments.js';
+import type { Env } from './github/event.js';
 import { createOctokit } from './github/octokit.js';
 import { pauseSandboxNow } from './openhands/client.js';
 import { SecretBox } from './redact.js';
@@ -16,7 +17,7 @@ import type { Report } from './report.js';
 
 const UNFINISHED = new Set(['pending', 'started', 'ready', 'followed_up']);
 
-export async function runPost(deps: { env: Readonly<Record<string, string | undefined>> }): Promise<void> {
+export async function runPost(deps: { env: Env }): Promise<void> {
   const saved = core.getState(STATE.comment);
   if (!saved || core.getState(STATE.finalWritten) === 'true') return;
   const secrets = new SecretBox((s) => core.setSecret(s));

@@ -65,7 +65,10 @@ const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Arr
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-export function parseEvent(env: Readonly<Record<string, string | undefined>>, payload: Obj): EventContext {
+/** The process environment, as the runner sets it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseEvent(env: Env, payload: Obj): EventContext {
   const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
   const repository = env.GITHUB_REPOSITORY || str(obj(payload.repository)?.full_name) || '';
   const runId = env.GITHUB_RUN_ID || '0';

@@ -331,10 +331,11 @@ function errorDetail(text: string): string {
   }
 }
 
-function networkError(method: string, url: string, error: unknown): OpenHandsApiError {
+/** A transport failure as a transient OpenHandsApiError; a cancellation (AbortError) stays itself. */
+function networkError(method: string, url: string, error: unknown): unknown {
   if (error instanceof OpenHandsApiError) return error;
   const e = error as { name?: string; code?: string; message?: string };
-  if (e?.name === 'AbortError') return error as OpenHandsApiError;
+  if (e?.name === 'AbortError') return error;
   return new OpenHandsApiError(`${method} ${url} failed: ${e?.code ?? e?.name ?? 'network error'} ${e?.message ?? ''}`.trim(), {
     url,
     transient: true,

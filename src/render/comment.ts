@@ -4,7 +4,7 @@
  * later runs read back to re-attach, follow up, or link the previous conversation.
  */
 import { GITHUB_COMMENT_LIMIT, MARKER_PREFIX } from '../constants.js';
-import { formatDuration } from '../errors.js';
+import { formatDuration } from '../duration.js';
 import { conversationUrl, type PastConversation, type Report, type RunStatus } from '../report.js';
 import { START_PHASES } from '../openhands/types.js';
 

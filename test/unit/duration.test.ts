@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/duration.ts';
-import { formatDuration } from '../../src/errors.ts';
+import { formatDuration, parseDuration } from '../../src/duration.ts';
 
 describe('parseDuration', () => {
   it.each([
