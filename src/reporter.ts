@@ -47,14 +47,6 @@ export class Reporter {
     this.#commentUrl = io.existingCommentUrl;
   }
 
-  get commentId(): number | undefined {
-    return this.#commentId;
-  }
-
-  get commentUrl(): string | undefined {
-    return this.#commentUrl;
-  }
-
   /** Applies a change; publishes the comment when the text changed and the throttle allows. */
   async update(patch: Partial<Report>, opts: { force?: boolean } = {}): Promise<void> {
     Object.assign(this.report, patch, { updatedAt: this.#io.now() });

@@ -3,7 +3,7 @@
  * content stripped, length capped, and fenced so it cannot pass for instructions.
  */
 
-export const MAX_FIELD_CHARS = 12_000;
+const MAX_FIELD_CHARS = 12_000;
 
 // Zero-width, bidi controls, invisible separators, soft hyphen, Unicode tag characters (ASCII smuggling).
 const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;

@@ -3,7 +3,7 @@ import { getOctokit } from '@actions/github';
 export type Octokit = ReturnType<typeof getOctokit>;
 
 /** No GitHub call may hang the job: each gets this long (Octokit has no timeout of its own). */
-export const GITHUB_TIMEOUT_MS = 30_000;
+const GITHUB_TIMEOUT_MS = 30_000;
 
 /**
  * An Octokit for GITHUB_API_URL (GitHub Enterprise Server too). The timeout is added by a hook,
