@@ -158,6 +158,7 @@ export class Flow {
       warn: (m) => core.warning(m),
       setOutput: (n, v) => core.setOutput(n, v),
       saveState: (n, v) => core.saveState(n, v),
+      sleep: this.sleep,
     });
 
     if (cfg.dryRun) {

@@ -20,10 +20,11 @@ export interface ReporterIO {
   readonly warn: (message: string) => void;
   readonly setOutput: (name: string, value: string) => void;
   readonly saveState: (name: string, value: string) => void;
-  /** minimum time between two comment edits, except the final one */
-  readonly minIntervalMs?: number;
   readonly sleep?: Sleep;
 }
+
+/** Minimum time between two comment edits, except the final one. */
+const MIN_EDIT_INTERVAL_MS = 3000;
 
 /** Answers that a repeat will not change (no permission, no such issue, rejected body). */
 const HARD_FAILURES = new Set([401, 403, 404, 410, 422]);
@@ -51,14 +52,14 @@ export class Reporter {
   async update(patch: Partial<Report>, opts: { force?: boolean } = {}): Promise<void> {
     Object.assign(this.report, patch, { updatedAt: this.#io.now() });
     this.#saveForPost();
-    const due = opts.force || this.report.final || this.#io.now() - this.#lastWrite >= (this.#io.minIntervalMs ?? 3000);
+    const due = opts.force || this.report.final || this.#io.now() - this.#lastWrite >= MIN_EDIT_INTERVAL_MS;
     if (!due) return;
     this.#lastWrite = this.#io.now(); // counted from when a write is queued, so edits in flight throttle too
-    await this.flush();
+    await this.#flush();
   }
 
   /** Writes the comment now if its text changed (serialised: edits never overtake each other). */
-  flush(): Promise<void> {
+  #flush(): Promise<void> {
     this.#writing = this.#writing.then(() => this.#write());
     return this.#writing;
   }
