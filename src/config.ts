@@ -42,6 +42,14 @@ export interface Config {
   readonly followUp: 'auto' | 'never';
   readonly trackingLabel: string | undefined;
   readonly dryRun: boolean;
+  /** auto: the phrase, label and assignment gates decide; always: every delivered event runs */
+  readonly trigger: 'auto' | 'always';
+  /** ask: hold an outsider's trigger for a maintainer's approval; skip: refuse it quietly */
+  readonly untrusted: 'ask' | 'skip';
+  readonly onTimeout: 'pause' | 'keep';
+  /** USD; undefined = no cap */
+  readonly maxCost: number | undefined;
+  readonly checkRun: boolean;
 }
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
@@ -134,6 +142,11 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     followUp: oneOf(INPUT.followUp, opt(INPUT.followUp) ?? 'auto', ['auto', 'never'] as const),
     trackingLabel: opt(INPUT.trackingLabel),
     dryRun: bool(INPUT.dryRun, opt(INPUT.dryRun) ?? 'false'),
+    trigger: oneOf(INPUT.trigger, opt(INPUT.trigger) ?? 'auto', ['auto', 'always'] as const),
+    untrusted: oneOf(INPUT.untrusted, opt(INPUT.untrusted) ?? 'ask', ['ask', 'skip'] as const),
+    onTimeout: oneOf(INPUT.onTimeout, opt(INPUT.onTimeout) ?? 'pause', ['pause', 'keep'] as const),
+    maxCost: money(INPUT.maxCost, opt(INPUT.maxCost)),
+    checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
   } satisfies Config);
 }
 
@@ -151,6 +164,14 @@ function parseBaseUrl(text: string): string {
     throw new ConfigError(INPUT.baseUrl, 'expected a plain URL without credentials, query or fragment');
   }
   return url.toString().replace(/\/+$/, '');
+}
+
+function money(input: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\$?(\d+(?:\.\d{1,4})?)$/.exec(text);
+  const usd = m ? Number(m[1]) : NaN;
+  if (!(usd > 0)) throw new ConfigError(input, `expected an amount in US dollars above 0, such as 2.50, got '${text}'`);
+  return usd;
 }
 
 function duration(input: string, text: string): number {

@@ -23,6 +23,11 @@ export const INPUT = {
   followUp: 'follow-up',
   trackingLabel: 'tracking-label',
   dryRun: 'dry-run',
+  trigger: 'trigger',
+  untrusted: 'untrusted',
+  onTimeout: 'on-timeout',
+  maxCost: 'max-cost',
+  checkRun: 'check-run',
 } as const;
 
 export const OUTPUT = {
@@ -39,6 +44,8 @@ export const OUTPUT = {
   commentId: 'comment-id',
   commentUrl: 'comment-url',
   skipReason: 'skip-reason',
+  prNumber: 'pr-number',
+  prUrl: 'pr-url',
 } as const;
 
 /** Saved by the main step for the post step (`core.saveState`). */

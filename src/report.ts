@@ -11,10 +11,13 @@ export type RunStatus =
   | 'timed_out'
   | 'cancelled'
   | 'skipped'
-  | 'followed_up';
+  | 'followed_up'
+  | 'awaiting_approval'
+  | 'interrupted'
+  | 'over_budget';
 
 /** Statuses that fail the step. */
-export const FAILING: ReadonlySet<RunStatus> = new Set(['error', 'stuck', 'timed_out', 'cancelled']);
+export const FAILING: ReadonlySet<RunStatus> = new Set(['error', 'stuck', 'interrupted', 'over_budget', 'timed_out', 'cancelled']);
 
 /** A conversation an earlier run of this comment-key started, kept linked in the comment. */
 export interface PastConversation {
@@ -50,7 +53,12 @@ export interface Report {
   finalMessage?: string;
   cost?: number;
   tokens?: number;
+  /** the PR the run was triggered on (sent as the start request's pr_number) */
   prNumbers?: readonly number[];
+  /** the PR the agent opened, once found (events or GitHub) */
+  agentPr?: { readonly number: number; readonly url: string };
+  /** max-cost, for the comment */
+  maxCost?: number;
   /** the text sent into an existing conversation, for follow-ups */
   followUpText?: string;
   /** a follow-up's progress, kept in the marker so a re-run does not send it twice or lose it */

@@ -37,6 +37,9 @@ const HEADLINE: Record<RunStatus, string> = {
   cancelled: '🚫 Cancelled',
   skipped: '⏭️ Skipped',
   followed_up: '💬 Follow-up sent',
+  awaiting_approval: '🔒 Waiting for a maintainer\'s approval',
+  interrupted: '⏸️ Interrupted',
+  over_budget: '💸 Over budget',
 };
 
 export function markerFor(key: string): string {
