@@ -48,7 +48,7 @@ registerHooks({
     return nextResolve(specifier, context);
   },
 });
-const { finishPollDelay } = await import('../src/openhands/follow.ts');
+const { finishPollDelay } = await import('../src/openhands/finish.ts');
 const { startPollDelay } = await import('../src/openhands/start.ts');
 
 // ---- options ----------------------------------------------------------------------------------
@@ -315,7 +315,7 @@ function simOursStartPolling(readyAtMs: number): StartSim {
   let t = 0;
   let requests = 2;
   for (let poll = 0; poll < 10_000; poll++) {
-    t += startPollDelay(poll);
+    t += startPollDelay(t < readyAtMs * 0.6 ? 'WAITING_FOR_SANDBOX' : 'STARTING_CONVERSATION', t, () => 0.5);
     requests++;
     if (t >= readyAtMs) break;
   }

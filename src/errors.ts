@@ -19,9 +19,11 @@ export class OpenHandsApiError extends Error {
   readonly transient: boolean;
   /** milliseconds from a Retry-After header, when the service sent one */
   readonly retryAfterMs: number | undefined;
+  /** the server answered with its web app (HTML) or 405: the route does not exist there */
+  readonly notJson: boolean;
   constructor(
     message: string,
-    opts: { status?: number; url: string; transient: boolean; retryAfterMs?: number; cause?: unknown },
+    opts: { status?: number; url: string; transient: boolean; retryAfterMs?: number; notJson?: boolean; cause?: unknown },
   ) {
     super(message, { cause: opts.cause });
     this.name = 'OpenHandsApiError';
@@ -29,6 +31,7 @@ export class OpenHandsApiError extends Error {
     this.url = opts.url;
     this.transient = opts.transient;
     this.retryAfterMs = opts.retryAfterMs;
+    this.notJson = opts.notJson ?? false;
   }
 }
 

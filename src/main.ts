@@ -1,21 +1,29 @@
 /**
- * run(): reads the inputs and the event, lets a Flow decide and act, and owns the outcome:
- * every path ends in one honest status, and the final comment, outputs and summary are written
- * in `finally`, whatever happened.
+ * run(): one run, top to bottom. Read the inputs and the event; decide (pure); plan (the
+ * look-ups); act (start, re-attach or follow up); follow (to READY, to the end); and, whatever
+ * happened, report: the final comment, outputs, summary and exit status are written in
+ * `finally`, in this one place.
  */
 import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
-import { Flow } from './flow.js';
-import { parseEvent, type Env } from './github/event.js';
-import { pauseSandboxNow } from './openhands/client.js';
+import { defaultCommentKey, parseEvent, type Env } from './github/event.js';
+import { createOctokit } from './github/octokit.js';
+import { OpenHandsClient } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { renderReportMarkdown } from './render/comment.js';
-import type { Reporter } from './reporter.js';
-import { FAILING, type RunStatus } from './report.js';
-import type { Sleep } from './retry.js';
+import { Reporter } from './reporter.js';
+import { FAILING } from './report.js';
+import { realSleep, type Sleep } from './retry.js';
+import { act } from './steps/act/choose.js';
+import { decide } from './steps/decide.js';
+import { dryRunSummary } from './steps/dry-run.js';
+import { OverBudgetError, waitFinished, waitReady } from './steps/follow.js';
+import { statusOf, stopSpending } from './steps/outcome.js';
+import { plan } from './steps/plan.js';
+import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
 import { writeSummary } from './summary.js';
 
 export interface RunDeps {
@@ -27,83 +35,149 @@ export interface RunDeps {
 }
 
 export async function run(deps: RunDeps): Promise<void> {
-  const now = deps.now ?? Date.now;
   const secrets = new SecretBox((s) => core.setSecret(s));
   for (const name of Object.values(OUTPUT)) core.setOutput(name, '');
   core.saveState(STATE.isPost, 'true');
+  const skip = (why: string, summary = `### OpenHands · ⏭️ Skipped\n\n${why}`): Promise<void> => {
+    core.setOutput(OUTPUT.status, 'skipped');
+    core.setOutput(OUTPUT.skipReason, why);
+    return writeSummary(summary, (t) => secrets.redact(t));
+  };
 
-  let reporter: Reporter | undefined;
-  let cfg: Config | undefined;
-  let flow: Flow | undefined;
+  let session: Session | undefined;
+  let runValue: Run | undefined;
   try {
     const raw = readInputs((n) => core.getInput(n));
     secrets.add(raw[INPUT.apiKey]);
     secrets.add(raw[INPUT.githubToken]);
     secrets.add(deps.env[API_KEY_ENV]);
     const ctx = parseEvent(deps.env, readPayload(deps.env.GITHUB_EVENT_PATH));
-    cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
-    const { apiKey: _k, githubToken: _t, promptTemplate, ...shown } = cfg;
-    core.debug(`config: ${JSON.stringify({ ...shown, promptTemplate: `${promptTemplate?.length ?? 0} chars` })}`);
+    const cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
+    debugConfig(cfg);
 
-    flow = new Flow(cfg, ctx, { signal: deps.signal, now, sleep: deps.sleep }, secrets);
-    reporter = await flow.prepare();
-    if (!reporter) return;
-    await flow.execute(reporter);
-  } catch (error) {
-    // A link to a conversation the service never acknowledged would lead nowhere.
-    // (On a cancel the start may still be on its way: keep the id, to pause its sandbox.)
-    if (reporter && flow && !flow.acknowledged && !deps.signal.aborted) reporter.report.conversationId = undefined;
-    await fail(error, reporter, deps, cfg, secrets);
-    if (!reporter && flow?.triggered) flow.reactLater('confused');
-  } finally {
-    if (reporter) {
-      reporter.report.final = true;
-      await reporter.update({}, { force: true });
-      reporter.writeOutputs();
-      await writeSummary(renderReportMarkdown(reporter.report), (t) => secrets.redact(t));
-      const r = reporter.report;
-      if (FAILING.has(r.status)) {
-        flow?.reactLater('confused');
-        core.setFailed(secrets.redact(r.error ?? `OpenHands conversation ended as ${r.status}`));
-      }
+    const decision = decide(cfg, ctx);
+    core.info(`Trigger: ${decision.run ? 'accepted' : 'skipped'}: ${decision.why}`);
+    if (!decision.run) return await skip(decision.why);
+    runValue = {
+      cfg,
+      ctx,
+      secrets,
+      signal: deps.signal,
+      now: deps.now ?? Date.now,
+      sleep: deps.sleep ?? realSleep,
+      key: cfg.commentKey ?? defaultCommentKey(ctx),
+      octokit: cfg.githubToken ? createOctokit(cfg.githubToken, ctx.apiUrl) : undefined,
+    };
+    const planned = await plan(runValue, decision.why);
+    if (planned.kind === 'skip') return await skip(planned.why);
+    const reporter = newReporter(runValue, planned.plan);
+    if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter));
+
+    const client = new OpenHandsClient({
+      baseUrl: cfg.baseUrl,
+      apiKey: cfg.apiKey as string,
+      signal: deps.signal,
+      sleep: runValue.sleep,
+      onRetry: (m) => core.info(secrets.redact(m)),
+      onSecret: (s) => secrets.add(s),
+    });
+    const s: Session = { run: runValue, plan: planned.plan, reporter, client };
+    session = s;
+    const acted = await act(s);
+    if (acted.kind === 'skip') {
+      session = undefined;
+      return await skip(acted.why);
     }
-    await flow?.client?.close();
+    if (acted.kind === 'followed-up') {
+      if (cfg.wait === 'finished') await waitFinished(s, acted.followedUp.conversationId, acted.followedUp.after);
+      return;
+    }
+    if (cfg.wait === 'none') {
+      reporter.report.status = 'started';
+      return;
+    }
+    const conversationId = await waitReady(s, acted.started);
+    if (cfg.wait === 'finished') await waitFinished(s, conversationId);
+  } catch (error) {
+    await fail(error, session, deps, secrets);
+    if (!session && runValue) reactLater(runValue, 'confused');
+  } finally {
+    if (session) await finish(session, secrets);
   }
 }
 
-/** Reports an error that escaped the flow: as the Report's final state, or plainly before one exists. */
-async function fail(
-  error: unknown,
-  reporter: Reporter | undefined,
-  deps: RunDeps,
-  cfg: Config | undefined,
-  secrets: SecretBox,
-): Promise<void> {
+/** The final comment, outputs, summary and exit status of a run that reached the service. */
+async function finish(s: Session, secrets: SecretBox): Promise<void> {
+  const { reporter } = s;
+  reporter.report.final = true;
+  await reporter.update({}, { force: true });
+  reporter.writeOutputs();
+  await writeSummary(renderReportMarkdown(reporter.report), (t) => secrets.redact(t));
+  const r = reporter.report;
+  if (FAILING.has(r.status)) {
+    reactLater(s.run, 'confused');
+    core.setFailed(secrets.redact(r.error ?? `OpenHands conversation ended as ${r.status}`));
+  }
+  await s.client.close();
+}
+
+/** Reports an error that escaped a step: as the Report's final state, or plainly before one exists. */
+async function fail(error: unknown, session: Session | undefined, deps: RunDeps, secrets: SecretBox): Promise<void> {
   const cancelled = deps.signal.aborted;
-  const status: RunStatus = cancelled ? 'cancelled' : error instanceof TimeoutError ? 'timed_out' : 'error';
+  const status = statusOf(error, cancelled);
   const message = cancelled ? 'The job was cancelled while waiting' : getErrorMessage(error);
-  if (!reporter) {
+  if (!session) {
     core.setOutput(OUTPUT.status, status);
     core.setFailed(secrets.redact(message));
     await writeSummary(`### OpenHands · ❌ Failed\n\n\`\`\`text\n${message}\n\`\`\``, (t) => secrets.redact(t));
     return;
   }
-  if (!(error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || cancelled)) {
-    core.debug(String((error as Error)?.stack ?? error));
-  }
-  reporter.report.status = status;
-  reporter.report.error = message;
-  // The sandbox takes the conversation's id when the client chose that id (ours always does).
-  const sandboxId = reporter.report.sandboxId ?? reporter.report.conversationId;
-  if (cancelled && cfg?.onCancel === 'pause' && sandboxId && cfg.apiKey) {
-    try {
-      await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);
-      reporter.report.sandboxStatus = 'PAUSED';
-      reporter.report.error = `${message}; the sandbox was paused so it stops costing money (on-cancel: pause)`;
-    } catch (e) {
-      core.warning(`Could not pause the sandbox after the cancellation: ${getErrorMessage(e)}`);
-    }
-  }
+  const known = error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError;
+  if (!known && !cancelled) core.debug(String((error as Error)?.stack ?? error));
+  const r = session.reporter.report;
+  r.status = status;
+  r.error = message;
+  const paused = await stopSpending(r, session.run.cfg);
+  if (paused) r.error = `${message}; ${paused}`;
+}
+
+function newReporter(run: Run, plan: Plan): Reporter {
+  const { ctx, cfg } = run;
+  return new Reporter(
+    {
+      key: run.key,
+      status: 'pending',
+      final: false,
+      repo: plan.work.repo,
+      serverUrl: ctx.serverUrl,
+      baseUrl: cfg.baseUrl,
+      runUrl: ctx.runUrl,
+      runId: ctx.runId,
+      runAttempt: ctx.runAttempt,
+      startedAt: run.now(),
+      updatedAt: run.now(),
+      actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,
+      previous: [...(plan.sticky?.state?.previous ?? [])],
+      ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
+    },
+    {
+      octokit: cfg.dryRun ? undefined : run.octokit,
+      target: plan.commentTarget,
+      existingCommentId: plan.sticky?.id,
+      existingCommentUrl: plan.sticky?.url,
+      redact: (t) => run.secrets.redact(t),
+      now: run.now,
+      warn: (m) => core.warning(m),
+      setOutput: (n, v) => core.setOutput(n, v),
+      saveState: (n, v) => core.saveState(n, v),
+      sleep: run.sleep,
+    },
+  );
+}
+
+function debugConfig(cfg: Config): void {
+  const { apiKey: _k, githubToken: _t, promptTemplate, ...shown } = cfg;
+  core.debug(`config: ${JSON.stringify({ ...shown, promptTemplate: `${promptTemplate?.length ?? 0} chars` })}`);
 }
 
 function readPayload(file: string | undefined): Record<string, unknown> {
@@ -115,4 +189,3 @@ function readPayload(file: string | undefined): Record<string, unknown> {
     return {};
   }
 }
-

@@ -14,6 +14,7 @@ import { pauseSandboxNow } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { renderComment } from './render/comment.js';
 import type { Report } from './report.js';
+import { ownSandbox } from './steps/outcome.js';
 
 const UNFINISHED = new Set(['pending', 'started', 'ready', 'followed_up']);
 
@@ -31,7 +32,7 @@ export async function runPost(deps: { env: Env }): Promise<void> {
     if (!report.final && UNFINISHED.has(report.status)) {
       report.status = 'cancelled';
       report.error = 'The job stopped before the action could report a final state (cancelled or killed).';
-      const sandboxId = report.sandboxId ?? report.conversationId;
+      const sandboxId = ownSandbox(report);
       if (cfg.onCancel === 'pause' && sandboxId && cfg.apiKey) {
         try {
           await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);

@@ -43,7 +43,11 @@ export interface Report {
   /** who triggered, for the comment header */
   readonly actor: string;
   conversationId?: string;
+  /** the id this run proposed in its start request (kept for re-runs) */
+  proposedId?: string;
   sandboxId?: string;
+  /** the sandbox serves other conversations too (user-level grouping): never paused by us */
+  sandboxShared?: boolean;
   startTaskId?: string;
   startTaskStatus?: string;
   sandboxStatus?: string;

@@ -2,13 +2,12 @@
  * OpenHands Cloud V1 app-server client: one method per route this action uses, undici
  * underneath. Maps every non-2xx and every non-JSON answer to an OpenHandsApiError, retries
  * reads on transient faults, and never retries the start request by itself (the caller decides,
- * see start.ts). No orchestration here.
+ * see start.ts). No orchestration here. Routes and their age: docs/openhands-api.md.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { OpenHandsApiError } from '../errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
-import { JsonArraySplitter } from './json-stream.js';
 import {
   ConversationListSchema,
   EventPageSchema,
@@ -39,6 +38,11 @@ export interface ClientOptions {
   readonly onSecret?: (secret: string) => void;
 }
 
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextPageId: string | null;
+}
+
 type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 interface CallOptions<T> {
@@ -47,14 +51,13 @@ interface CallOptions<T> {
   readonly schema: v.GenericSchema<unknown, T>;
   /** retry transient faults (reads and idempotent writes only) */
   readonly retry: boolean;
+  readonly timeoutMs?: number;
 }
-
-/** Thrown by streamStart when the server does not offer the streaming route. */
-export class StreamUnavailableError extends Error {}
 
 export class OpenHandsClient {
   readonly #o: ClientOptions;
   readonly #dispatcher: Dispatcher;
+  #legacyEvents = false;
 
   constructor(options: ClientOptions) {
     this.#o = options;
@@ -66,61 +69,9 @@ export class OpenHandsClient {
     if (!this.#o.dispatcher) await this.#dispatcher.close();
   }
 
-  /** POST /api/v1/app-conversations: one attempt, never retried here. */
-  postStart(body: StartRequest): Promise<StartTask> {
-    return this.#call('POST', '/api/v1/app-conversations', { body, schema: StartTaskSchema, retry: false });
-  }
-
-  /**
-   * POST /api/v1/app-conversations/stream-start: calls onTask for each task state as the
-   * service writes it; resolves with the last one when the array closes (READY or ERROR).
-   * Throws StreamUnavailableError on 404/405, OpenHandsApiError on other failures (a stream
-   * that breaks), or the abort reason when `signal` aborts it.
-   */
-  async streamStart(body: StartRequest, onTask: (t: StartTask) => void, signal: AbortSignal): Promise<StartTask> {
-    const url = this.#url('/api/v1/app-conversations/stream-start');
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        dispatcher: this.#dispatcher,
-        method: 'POST',
-        headers: this.#headers(true),
-        body: JSON.stringify(body),
-        signal: this.#o.signal ? AbortSignal.any([this.#o.signal, signal]) : signal,
-        headersTimeout: this.#o.timeoutMs ?? 30_000,
-        // The service writes only on state changes, and a phase can take minutes: the caller
-        // watches for a stalled stream (see sendStart), not a body timeout.
-        bodyTimeout: 0,
-      });
-    } catch (error) {
-      throw networkError('POST', url, error);
-    }
-    if (res.statusCode === 404 || res.statusCode === 405) {
-      await res.body.dump();
-      throw new StreamUnavailableError(`stream-start answered ${res.statusCode}`);
-    }
-    if (res.statusCode >= 300) throw await httpError('POST', url, res);
-    ensureJson('POST', url, res);
-    const splitter = new JsonArraySplitter();
-    let last: StartTask | undefined;
-    try {
-      res.body.setEncoding('utf8');
-      for await (const chunk of res.body) {
-        for (const item of splitter.push(chunk as string)) {
-          last = parse(StartTaskSchema, item, 'POST', url);
-          onTask(last);
-        }
-      }
-    } catch (error) {
-      throw networkError('POST', url, error);
-    }
-    if (!splitter.complete || !last) {
-      throw new OpenHandsApiError(`The start stream from ${url} ended before the conversation was ready`, {
-        url,
-        transient: true,
-      });
-    }
-    return last;
+  /** POST /api/v1/app-conversations: one attempt, never retried here; `timeoutMs` caps the wait for its answer. */
+  postStart(body: StartRequest, opts: { timeoutMs?: number } = {}): Promise<StartTask> {
+    return this.#call('POST', '/api/v1/app-conversations', { body, schema: StartTaskSchema, retry: false, timeoutMs: opts.timeoutMs });
   }
 
   /** GET /api/v1/app-conversations/start-tasks?ids=… (null for unknown ids) */
@@ -133,21 +84,22 @@ export class OpenHandsClient {
   }
 
   /**
-   * Start tasks, newest first: those created since `createdAfter`, or those of a READY
-   * conversation (`conversation_id__eq` filters on app_conversation_id). One page of 100.
+   * One page of start tasks, newest first: those created since `createdAfter`, or those of a
+   * READY conversation (`conversation_id__eq` filters on app_conversation_id).
    */
-  async searchStartTasks(filter: { createdAfter?: Date; conversationId?: string }): Promise<StartTask[]> {
+  async searchStartTasks(filter: { createdAfter?: Date; conversationId?: string; pageId?: string }): Promise<Page<StartTask>> {
     const page = await this.#call('GET', '/api/v1/app-conversations/start-tasks/search', {
       query: {
         created_at__gte: filter.createdAfter?.toISOString(),
         conversation_id__eq: filter.conversationId,
         sort_order: 'CREATED_AT_DESC',
         limit: 100,
+        page_id: filter.pageId,
       },
       schema: StartTaskPageSchema,
       retry: true,
     });
-    return page.items;
+    return { items: page.items, nextPageId: page.next_page_id ?? null };
   }
 
   /** GET /api/v1/app-conversations?ids=… (there is no GET by id: that path serves the web app) */
@@ -165,26 +117,51 @@ export class OpenHandsClient {
     return (await this.getConversations([id]))[0] ?? null;
   }
 
-  /** One page of a conversation's events, newest first. */
+  /** How many conversations use a sandbox (a sandbox can be shared, §14.8 of the notes). */
+  countConversations(filter: { sandboxId: string }): Promise<number> {
+    return this.#call('GET', '/api/v1/app-conversations/count', {
+      query: { sandbox_id__eq: filter.sandboxId },
+      schema: v.number(),
+      retry: true,
+    });
+  }
+
+  /**
+   * One page of a conversation's events, newest first. Servers older than 2026-01 serve events
+   * only at /api/v1/events/search (the newer route answers with the web app's HTML there).
+   */
   async searchEvents(
     conversationId: string,
     opts: { pageId?: string; limit?: number; kind?: string } = {},
-  ): Promise<{ items: OHEvent[]; nextPageId: string | null }> {
-    const page = await this.#call('GET', `/api/v1/conversation/${conversationId}/events/search`, {
-      query: { sort_order: 'TIMESTAMP_DESC', limit: opts.limit ?? 100, page_id: opts.pageId, kind__eq: opts.kind },
-      schema: EventPageSchema,
-      retry: true,
-    });
+  ): Promise<Page<OHEvent>> {
+    const query = { sort_order: 'TIMESTAMP_DESC', limit: opts.limit ?? 100, page_id: opts.pageId, kind__eq: opts.kind };
+    const read = (legacy: boolean): Promise<v.InferOutput<typeof EventPageSchema>> =>
+      legacy
+        ? this.#call('GET', '/api/v1/events/search', { query: { ...query, conversation_id__eq: conversationId }, schema: EventPageSchema, retry: true })
+        : this.#call('GET', `/api/v1/conversation/${conversationId}/events/search`, { query, schema: EventPageSchema, retry: true });
+    let page;
+    try {
+      page = await read(this.#legacyEvents);
+    } catch (error) {
+      if (this.#legacyEvents || !(error instanceof OpenHandsApiError) || !error.notJson) throw error;
+      this.#legacyEvents = true;
+      this.#o.onRetry?.('This server has no /api/v1/conversation/{id}/events route (added 2026-01); reading /api/v1/events/search instead');
+      page = await read(true);
+    }
     return { items: page.items, nextPageId: page.next_page_id ?? null };
   }
 
   /** POST …/send-message: not retried blindly (a repeat would send the message twice). */
   async sendMessage(conversationId: string, text: string): Promise<void> {
-    await this.#call('POST', `/api/v1/app-conversations/${conversationId}/send-message`, {
-      body: { role: 'user', content: [{ type: 'text', text }], run: true },
-      schema: SuccessSchema,
-      retry: false,
-    });
+    try {
+      await this.#call('POST', `/api/v1/app-conversations/${conversationId}/send-message`, {
+        body: { role: 'user', content: [{ type: 'text', text }], run: true },
+        schema: SuccessSchema,
+        retry: false,
+      });
+    } catch (error) {
+      throw tooOld(error, 'POST /api/v1/app-conversations/{id}/send-message', '2026-04-28', 'follow-ups (or set follow-up: never)');
+    }
   }
 
   async pauseSandbox(sandboxId: string): Promise<void> {
@@ -201,12 +178,13 @@ export class OpenHandsClient {
     });
   }
 
+  /** The app server's copy of the title (the service overwrites it with the agent server's). */
   async setTitle(conversationId: string, title: string): Promise<void> {
-    await this.#call('PATCH', `/api/v1/app-conversations/${conversationId}`, {
-      body: { title },
-      schema: v.unknown(),
-      retry: true,
-    });
+    try {
+      await this.#call('PATCH', `/api/v1/app-conversations/${conversationId}`, { body: { title }, schema: v.unknown(), retry: true });
+    } catch (error) {
+      throw tooOld(error, 'PATCH /api/v1/app-conversations/{id}', '2025-12-26', 'the title on the app server');
+    }
   }
 
   #url(path: string, query?: Query): string {
@@ -239,8 +217,8 @@ export class OpenHandsClient {
           headers: this.#headers(opts.body !== undefined),
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
           signal: this.#o.signal,
-          headersTimeout: this.#o.timeoutMs ?? 30_000,
-          bodyTimeout: this.#o.timeoutMs ?? 30_000,
+          headersTimeout: opts.timeoutMs ?? this.#o.timeoutMs ?? 30_000,
+          bodyTimeout: opts.timeoutMs ?? this.#o.timeoutMs ?? 30_000,
         });
       } catch (error) {
         throw networkError(method, url, error);
@@ -289,7 +267,7 @@ function ensureJson(method: string, url: string, res: Dispatcher.ResponseData): 
     throw new OpenHandsApiError(
       `${method} ${url} answered with ${type || 'no content type'} instead of JSON. ` +
         'The service answers unknown paths with its web app: check base-url and that it points at an OpenHands V1 app server.',
-      { url, status: res.statusCode, transient: false },
+      { url, status: res.statusCode, transient: false, notJson: true },
     );
   }
 }
@@ -305,11 +283,14 @@ async function httpError(method: string, url: string, res: Dispatcher.ResponseDa
   const detail = errorDetail(text);
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined);
   const transient = status === 429 || status >= 500;
+  if (status === 405) return new OpenHandsApiError(`${method} ${url} failed with HTTP 405 (no such route on this server)`, { url, status, transient: false, notJson: true });
   let message: string;
   if (status === 401) {
+    const base = new URL(url).origin;
+    // The service also answers 401 when its own key store fails (§14.8): say both.
     message =
-      `OpenHands rejected the API key (401${detail ? ` ${detail}` : ''}). ` +
-      "Check the 'api-key' input or the OPENHANDS_API_KEY secret: create a key at <base-url>/settings/api-keys.";
+      `OpenHands at ${base} rejected the API key or could not verify it (401${detail ? ` ${detail}` : ''}). ` +
+      `Check the 'api-key' input or the OPENHANDS_API_KEY secret (keys are made at ${base}/settings/api-keys); if the key is right, the service may be failing: try again later.`;
   } else if (status === 429) {
     message = `OpenHands rate limit hit on ${method} ${url} (429${detail ? `: ${detail}` : ''})`;
   } else {
@@ -341,6 +322,18 @@ function networkError(method: string, url: string, error: unknown): unknown {
     transient: true,
     cause: error,
   });
+}
+
+/**
+ * A missing route on an older server answers 405 (non-GET) or the web app's HTML (GET): say
+ * which route the run needs and when it arrived, not the bare status.
+ */
+function tooOld(error: unknown, route: string, since: string, forWhat: string): unknown {
+  if (!(error instanceof OpenHandsApiError) || !error.notJson) return error;
+  return new OpenHandsApiError(
+    `This OpenHands server is too old for ${forWhat}: it has no ${route} (added ${since}). Update the server, or use OpenHands Cloud.`,
+    { url: error.url, status: error.status, transient: false },
+  );
 }
 
 /**

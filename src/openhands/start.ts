@@ -1,15 +1,17 @@
 /**
- * Starting a conversation exactly once per run, and waiting for its start task.
+ * Starting a conversation exactly once per run, and polling its start task to READY.
  *
- * The conversation id is chosen by us (see conversationIdFor), so after any ambiguous failure
- * (a reset, a timeout, a broken stream) we can ask the service whether the start went through
- * before sending it again: a run never pays for two conversations.
+ * The start is the plain POST, which hands the work to a background task on the server: a
+ * dropped connection cannot cancel it (the streaming route runs the start inside its response
+ * and dies with the connection). We propose the conversation id (see conversationIdFor), so
+ * after an ambiguous failure we can ask the service whether the start went through before
+ * sending it again: a run never pays for two conversations.
  */
 import { createHash } from 'node:crypto';
 import { CONVERSATION_ID_NAMESPACE } from '../constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError } from '../errors.js';
 import { backoffDelay, realSleep, type Sleep } from '../retry.js';
-import { StreamUnavailableError, type OpenHandsClient } from './client.js';
+import type { OpenHandsClient } from './client.js';
 import { START_TERMINAL, type StartRequest, type StartTask } from './types.js';
 
 export interface StartDeps {
@@ -30,86 +32,72 @@ export function conversationIdFor(parts: readonly string[]): string {
   return hash.subarray(0, 16).toString('hex');
 }
 
-const hex = (id: string | null | undefined): string => (id ?? '').replace(/-/g, '').toLowerCase();
+export const hexId = (id: string | null | undefined): string => (id ?? '').replace(/-/g, '').toLowerCase();
+
+/** Whether the server took our proposed id (servers before 2025-11-26 ignore it and pick their own). */
+export function echoesId(task: StartTask, proposed: string): boolean {
+  return hexId(task.request?.conversation_id) === proposed;
+}
+
+/** Pages of recent start tasks the ambiguity search reads at most (100 each). */
+const SEARCH_PAGES = 5;
 
 /** The start task this run already created for `conversationId`, if any (searches recent tasks). */
-export async function findStartTask(
-  client: OpenHandsClient,
-  conversationId: string,
-  since: Date,
-): Promise<StartTask | undefined> {
-  const tasks = await client.searchStartTasks({ createdAfter: since });
-  return tasks.find(
-    (t) => hex(t.request?.conversation_id) === conversationId || hex(t.app_conversation_id) === conversationId,
-  );
+export async function findStartTask(client: OpenHandsClient, conversationId: string, since: Date): Promise<StartTask | undefined> {
+  let pageId: string | undefined;
+  for (let page = 0; page < SEARCH_PAGES; page++) {
+    const res = await client.searchStartTasks({ createdAfter: since, pageId });
+    const found = res.items.find((t) => echoesId(t, conversationId) || hexId(t.app_conversation_id) === conversationId);
+    if (found || !res.nextPageId) return found;
+    pageId = res.nextPageId;
+  }
+  return undefined;
 }
 
 const MAX_START_ATTEMPTS = 4;
-/** Quiet time on the stream after which one poll checks that the stream is not stalled. */
-export const STREAM_WATCH_MS = 10_000;
 
 export interface SendStartOptions {
-  readonly stream: boolean;
-  /** READY must come by then (epoch ms); the stream is cut at the deadline */
+  /** READY must come by then (epoch ms) */
   readonly deadline: number;
   readonly timeoutMs: number;
   /** earliest creation time of a task this run may have created (for the ambiguity check) */
   readonly since: Date;
-  readonly onTask: (t: StartTask) => void;
 }
 
 /**
- * Sends the start request (streaming when `stream` and the server offers it) and returns the
- * newest task state seen; with streaming this is already READY or ERROR unless the stream broke
- * or stalled, in which case the caller polls the returned task.
+ * Sends the start request once, and again only when the service surely did not take it: a 429,
+ * or an ambiguous failure (reset, 5xx, timeout) after which the task is not found. Before giving
+ * up, the task is looked for once more, so a start whose answer came late is reported, not lost.
  */
 export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendStartOptions): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
-  let useStream = opts.stream;
-  let last: StartTask | undefined;
-  const seen = (t: StartTask): void => {
-    last = t;
-    opts.onTask(t);
-  };
+  const lookUp = (): Promise<StartTask | undefined> => findStartTask(deps.client, body.conversation_id, opts.since);
   for (let attempt = 1; ; attempt++) {
     try {
-      if (useStream) return await streamWatched(deps, body, seen, opts, now);
-      const task = await deps.client.postStart(body);
-      seen(task);
-      return task;
+      // The answer may not outlive the deadline; a late one is looked up below, not lost.
+      return await deps.client.postStart(body, { timeoutMs: Math.max(1000, Math.min(30_000, opts.deadline - now())) });
     } catch (error) {
-      if (error instanceof StreamUnavailableError) {
-        deps.log?.('The server does not offer stream-start; starting with a plain request and polling');
-        useStream = false;
-        attempt--;
-        continue;
-      }
       if (deps.signal?.aborted) throw error;
-      // The stream told us the task id before it broke, stalled or hit the deadline: the start
-      // went through; the caller polls the task (and reports the timeout if it is one).
-      if (last) {
-        if (!(error instanceof TimeoutError)) deps.log?.(`The start stream stopped (${(error as Error).message}); polling the start task instead`);
-        return last;
-      }
-      if (error instanceof TimeoutError) throw error;
       if (!(error instanceof OpenHandsApiError) || !error.transient) throw error;
-      // 429 means "not processed"; anything else is ambiguous: look before sending again (and
-      // before giving up, so a conversation that did start is reported, not orphaned).
+      // 429 means "not processed"; anything else is ambiguous: look before sending again.
       if (error.status !== 429) {
-        const found = await findStartTask(deps.client, body.conversation_id, opts.since);
+        const found = await lookUp();
         if (found) {
           deps.log?.(`The start request failed ambiguously (${error.message}), but the start task exists: attaching`);
-          seen(found);
           return found;
         }
       }
-      if (attempt >= MAX_START_ATTEMPTS) throw error;
       const waitMs = Math.max(
         backoffDelay(attempt, { attempts: MAX_START_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 8000 }, deps.random),
         error.retryAfterMs ?? 0,
       );
-      if (now() + waitMs > opts.deadline) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
+      if (attempt >= MAX_START_ATTEMPTS || now() + waitMs > opts.deadline) {
+        const late = error.status === 429 ? undefined : await lookUp();
+        if (late) return late;
+        if (attempt >= MAX_START_ATTEMPTS) throw error;
+        throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
+      }
       deps.log?.(`The start request failed (${error.message}); trying again in ${(waitMs / 1000).toFixed(1)}s`);
       await sleep(waitMs, deps.signal);
     }
@@ -117,75 +105,34 @@ export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendS
 }
 
 /**
- * The streaming start, cut at the deadline, and checked by one poll after each quiet
- * STREAM_WATCH_MS: if the task moved on without the stream saying so, the stream is stalled.
+ * A non-terminal start task that has not changed for this long is dead: nothing on the server
+ * sweeps a start that was cancelled mid-way (the server gives a sandbox 2 minutes to boot, and
+ * READY usually comes within 5–30 s), so such a task never moves again.
  */
-async function streamWatched(
-  deps: StartDeps,
-  body: StartRequest,
-  onTask: (t: StartTask) => void,
-  opts: Pick<SendStartOptions, 'deadline' | 'timeoutMs'>,
-  now: () => number,
-): Promise<StartTask> {
-  const cut = new AbortController();
-  let last: StartTask | undefined;
-  let stalled = false;
-  let done = false;
-  let timer: NodeJS.Timeout | undefined;
-  const watch = (): void => {
-    clearTimeout(timer);
-    if (done) return;
-    timer = setTimeout(() => {
-      if (done) return;
-      if (!last) return watch();
-      deps.client.getStartTasks([last.id]).then(
-        ([polled]) => {
-          if (done) return;
-          if (polled && last && polled.status !== last.status) {
-            stalled = true;
-            onTask(polled);
-            cut.abort(new Error('the stream stalled'));
-          } else watch();
-        },
-        () => watch(),
-      );
-    }, STREAM_WATCH_MS);
-    timer.unref();
-  };
-  const deadlineTimer = setTimeout(() => cut.abort(new Error('deadline')), Math.max(0, opts.deadline - now()));
-  deadlineTimer.unref();
-  watch();
-  try {
-    return await deps.client.streamStart(
-      body,
-      (t) => {
-        last = t;
-        onTask(t);
-        watch();
-      },
-      cut.signal,
-    );
-  } catch (error) {
-    if (cut.signal.aborted && !deps.signal?.aborted) {
-      if (stalled) throw new OpenHandsApiError('the start stream stalled', { url: '', transient: true });
-      throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    }
-    throw error;
-  } finally {
-    done = true;
-    clearTimeout(timer);
-    clearTimeout(deadlineTimer);
-  }
+export const STALE_START_MS = 5 * 60_000;
+
+/** Whether a task last changed longer ago than STALE_START_MS (by its updated_at). */
+export function isStale(task: StartTask, now: number): boolean {
+  if (START_TERMINAL.has(task.status)) return false;
+  const updated = Date.parse(task.updated_at ?? task.created_at ?? '');
+  return Number.isFinite(updated) && now - updated > STALE_START_MS;
 }
 
 /**
- * Start-task polling interval (the fallback when the stream is not offered): quick at first,
- * every 1.5 s while a start typically completes (READY usually comes within 5–15 s), then every
- * 4 s, and every 6 s past two minutes, so several runs on one key stay well under 100/min.
+ * The next start-task poll, by phase and elapsed time. The sandbox boot is the long phase
+ * (READY never follows it directly), polled every 2.5 s; the later phases every 1.2 s, so READY
+ * is seen ~0.6 s after it happens; past the first minute (a slow setup script) every 4 s, then
+ * 8 s. A 12 s start costs ~9 requests. Jitter keeps concurrent runs on one key out of step;
+ * `slowdown` grows after a 429.
  */
-export function startPollDelay(poll: number, elapsedMs = 0): number {
-  const cap = elapsedMs < 20_000 ? 1500 : elapsedMs < 120_000 ? 4000 : 6000;
-  return Math.min(cap, Math.round(300 * 1.6 ** poll));
+export function startPollDelay(status: string, elapsedMs: number, random: () => number = Math.random, slowdown = 1): number {
+  let base: number;
+  if (elapsedMs >= 180_000) base = 8000;
+  else if (elapsedMs >= 60_000) base = 4000;
+  else if (status === 'WORKING') base = 1000;
+  else if (status === 'WAITING_FOR_SANDBOX') base = 2500;
+  else base = 1200;
+  return Math.round(base * slowdown * (0.9 + 0.2 * random()));
 }
 
 /** Polls the start task until READY or ERROR. Unknown statuses count as in progress. */
@@ -198,16 +145,41 @@ export async function waitForStartTask(
   const now = deps.now ?? Date.now;
   let current = task;
   const started = now();
-  for (let poll = 0; !START_TERMINAL.has(current.status); poll++) {
+  let changedAt = now();
+  let slowdown = 1;
+  while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    await sleep(Math.min(startPollDelay(poll, now() - started), remaining), deps.signal);
-    const [next] = await deps.client.getStartTasks([current.id]);
+    if (now() - changedAt > STALE_START_MS) throw new DeadStartError(current, STALE_START_MS);
+    await sleep(Math.min(startPollDelay(current.status, now() - started, deps.random, slowdown), remaining), deps.signal);
+    let next: StartTask | null | undefined;
+    try {
+      [next] = await deps.client.getStartTasks([current.id]);
+    } catch (error) {
+      // The client already retried with backoff; a 429 means the account is busy: poll slower.
+      if (!(error instanceof OpenHandsApiError) || error.status !== 429) throw error;
+      slowdown = Math.min(slowdown * 2, 8);
+      continue;
+    }
     if (!next) continue; // not visible yet: keep asking until the deadline
-    if (next.status !== current.status || next.updated_at !== current.updated_at) opts.onTask(next);
+    if (next.status !== current.status || next.updated_at !== current.updated_at) {
+      changedAt = now();
+      opts.onTask(next);
+    }
     current = next;
   }
   return current;
+}
+
+/** A start task that stopped moving: the server lost the start. */
+export class DeadStartError extends Error {
+  constructor(task: StartTask, ms: number) {
+    super(
+      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
+        'the service lost this start and will not finish it. Re-run the workflow to start again.',
+    );
+    this.name = 'DeadStartError';
+  }
 }
 
 /** Throws the service's own explanation for a start task in ERROR. */

@@ -12,6 +12,8 @@ export interface MarkerState {
   readonly v: 1;
   readonly conversationId?: string;
   readonly startTaskId?: string;
+  /** the id this run proposed (servers that ignore it give the conversation another) */
+  readonly proposedId?: string;
   readonly sandboxId?: string;
   readonly followUp?: 'pending' | 'sent';
   readonly status: RunStatus;
@@ -51,6 +53,7 @@ export function markerState(r: Report): MarkerState {
     v: 1,
     conversationId: r.conversationId,
     startTaskId: r.startTaskId || undefined,
+    proposedId: r.proposedId,
     sandboxId: r.sandboxId,
     followUp: r.followUp,
     status: r.status,

@@ -42,15 +42,19 @@ describe('issue labeled', () => {
     expect(run.summary).toContain(run.outputs['conversation-url']);
   });
 
-  it('posts the link before the conversation is ready', async () => {
+  it('posts the comment at once and the link as soon as the service takes our id, before READY', async () => {
     w.emu.setDefaultScenario({ phaseMs: 150 });
     const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }) });
     expect(run.code).toBe(0);
-    const created = w.gh.requests.find((r) => r.method === 'POST' && r.path.endsWith('/comments'));
+    const id = run.outputs['conversation-id'] as string;
+    const writes = w.gh.requests.filter((r) => (r.method === 'POST' && r.path.endsWith('/comments')) || r.method === 'PATCH');
     const ready = w.emu.transitions.find((t) => t.kind === 'start-task' && t.status === 'READY');
-    expect(created && ready).toBeTruthy();
-    expect((created as { at: number }).at).toBeLessThan((ready as { at: number }).at);
-    expect(String((created as { body: unknown }).body && JSON.stringify(created?.body))).toContain(run.outputs['conversation-id']);
+    expect(writes.length > 0 && ready).toBeTruthy();
+    // The first write goes out before the start is even answered: no link yet (it could lead nowhere).
+    expect(writes[0]?.method).toBe('POST');
+    expect(JSON.stringify(writes[0]?.body)).not.toContain(id);
+    const linked = writes.find((r) => JSON.stringify(r.body).includes(`/conversations/${id}`));
+    expect(linked?.at).toBeLessThan((ready as { at: number }).at);
   });
 
   it('returns as soon as the start is accepted with wait: none', async () => {

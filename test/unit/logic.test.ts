@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/flow.ts';
-import { finalResponse, finishPollDelay, isTerminal } from '../../src/openhands/follow.ts';
-import { conversationIdFor, startPollDelay } from '../../src/openhands/start.ts';
+import { ending } from '../../src/openhands/conversation.ts';
+import { finalResponse } from '../../src/openhands/final-message.ts';
+import { finishPollDelay } from '../../src/openhands/finish.ts';
+import { conversationIdFor, echoesId, isStale, STALE_START_MS, startPollDelay } from '../../src/openhands/start.ts';
+import type { StartTask } from '../../src/openhands/types.ts';
+import { isAlive } from '../../src/steps/act/follow-up.ts';
+import { ownSandbox } from '../../src/steps/outcome.ts';
 import type { Conversation, OHEvent } from '../../src/openhands/types.ts';
 import { statusFromExecution } from '../../src/report.ts';
 
@@ -17,18 +21,50 @@ describe('conversationIdFor', () => {
 });
 
 describe('poll schedules', () => {
-  it('start-task polling starts fast, settles at 1.5 s, and slows down on long starts', () => {
-    const delays = Array.from({ length: 10 }, (_, i) => startPollDelay(i));
-    expect(delays[0]).toBe(300);
-    expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] as number))).toBe(true);
-    expect(Math.max(...delays)).toBe(1500);
-    expect(startPollDelay(20, 60_000)).toBe(4000);
-    expect(startPollDelay(50, 300_000)).toBe(6000);
-    // A two-minute start costs far less than the 100 requests a minute one key may make.
+  it('start-task polling is phase-aware: 1.2 s once READY is near, 2.5 s while the sandbox boots, slower after a minute', () => {
+    const mid = () => 0.5; // no jitter
+    expect(startPollDelay('WORKING', 0, mid)).toBe(1000);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 5000, mid)).toBe(2500);
+    expect(startPollDelay('PREPARING_REPOSITORY', 5000, mid)).toBe(1200);
+    expect(startPollDelay('STARTING_CONVERSATION', 30_000, mid)).toBe(1200);
+    expect(startPollDelay('RUNNING_SETUP_SCRIPT', 90_000, mid)).toBe(4000);
+    expect(startPollDelay('RUNNING_SETUP_SCRIPT', 200_000, mid)).toBe(8000);
+    expect(startPollDelay('STARTING_CONVERSATION', 5000, mid, 4)).toBe(4800);
+    // Jitter keeps concurrent runs out of step, within ±10 %.
+    expect(startPollDelay('STARTING_CONVERSATION', 5000, () => 0)).toBe(1080);
+    expect(startPollDelay('STARTING_CONVERSATION', 5000, () => 1)).toBe(1320);
+    // A 12 s start (the sandbox boots for the first 5.4 s) costs at most 10 requests, the POST included.
+    let t12 = 0;
+    let polls = 0;
+    while (t12 < 12_000) {
+      t12 += startPollDelay(t12 < 600 ? 'WORKING' : t12 < 5400 ? 'WAITING_FOR_SANDBOX' : 'PREPARING_REPOSITORY', t12, mid);
+      polls++;
+    }
+    expect(1 + polls).toBeLessThanOrEqual(10);
+    // A five-minute start costs far less than the 100 requests a minute one key may make.
     let t = 0;
     let n = 0;
-    while (t < 120_000) t += startPollDelay(n++, t);
-    expect(n).toBeLessThan(45);
+    while (t < 300_000) {
+      t += startPollDelay(t < 10_000 ? 'WAITING_FOR_SANDBOX' : 'RUNNING_SETUP_SCRIPT', t, mid);
+      n++;
+    }
+    expect(n).toBeLessThan(95);
+    expect(n).toBeGreaterThan(40);
+  });
+
+  it('a start task that has not changed for STALE_START_MS is stale; a finished one never is', () => {
+    const task = (status: string, ageMs: number): StartTask => ({ id: 't', status, updated_at: new Date(1e12 - ageMs).toISOString() }) as StartTask;
+    expect(isStale(task('WAITING_FOR_SANDBOX', STALE_START_MS + 1000), 1e12)).toBe(true);
+    expect(isStale(task('WAITING_FOR_SANDBOX', STALE_START_MS - 1000), 1e12)).toBe(false);
+    expect(isStale(task('READY', STALE_START_MS * 10), 1e12)).toBe(false);
+    expect(isStale(task('ERROR', STALE_START_MS * 10), 1e12)).toBe(false);
+  });
+
+  it('the proposed id counts only when the server echoes it (dashed in the echo)', () => {
+    const id = 'aaaaaaaabbbbccccddddeeeeeeeeeeee';
+    expect(echoesId({ id: 't', status: 'WORKING', request: { conversation_id: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' } } as StartTask, id)).toBe(true);
+    expect(echoesId({ id: 't', status: 'WORKING', request: {} } as StartTask, id)).toBe(false);
+    expect(echoesId({ id: 't', status: 'WORKING' } as StartTask, id)).toBe(false);
   });
 
   it('finish polling stays at or under 6 requests a minute after the first minute', () => {
@@ -53,12 +89,25 @@ describe('finalResponse', () => {
 
 describe('terminal and alive', () => {
   const conv = (over: Partial<Conversation>): Conversation => ({ id: 'c', updated_at: new Date(1_000_000).toISOString(), ...over }) as Conversation;
-  it('stops on terminal execution or a dead sandbox', () => {
-    expect(isTerminal({ conversation: null, executionStatus: 'finished', sandboxStatus: 'RUNNING' })).toBe(true);
-    expect(isTerminal({ conversation: null, executionStatus: 'waiting_for_confirmation', sandboxStatus: 'RUNNING' })).toBe(true);
-    expect(isTerminal({ conversation: null, executionStatus: null, sandboxStatus: 'MISSING' })).toBe(true);
-    expect(isTerminal({ conversation: null, executionStatus: 'idle', sandboxStatus: 'RUNNING' })).toBe(false);
-    expect(isTerminal({ conversation: null, executionStatus: null, sandboxStatus: 'PAUSED' })).toBe(false);
+  it("ends on the agent's own end, or at once when the sandbox is taken away while it works", () => {
+    expect(ending({ conversation: null, executionStatus: 'finished', sandboxStatus: 'RUNNING' })).toEqual({ kind: 'agent', status: 'finished' });
+    expect(ending({ conversation: null, executionStatus: 'waiting_for_confirmation', sandboxStatus: 'RUNNING' })?.kind).toBe('agent');
+    // Paused after the agent finished: the agent's end counts, not the pause.
+    expect(ending({ conversation: null, executionStatus: 'finished', sandboxStatus: 'PAUSED' })).toEqual({ kind: 'agent', status: 'finished' });
+    expect(ending({ conversation: null, executionStatus: 'running', sandboxStatus: 'PAUSED' })).toEqual({ kind: 'interrupted', sandboxStatus: 'PAUSED' });
+    expect(ending({ conversation: null, executionStatus: null, sandboxStatus: 'MISSING' })).toEqual({ kind: 'interrupted', sandboxStatus: 'MISSING' });
+    expect(ending({ conversation: null, executionStatus: 'idle', sandboxStatus: 'RUNNING' })).toBeUndefined();
+    expect(ending({ conversation: null, executionStatus: 'running', sandboxStatus: 'STARTING' })).toBeUndefined();
+  });
+  it("pauses only the conversation's own sandbox", () => {
+    const id = 'c'.repeat(32);
+    expect(ownSandbox({ conversationId: id, sandboxId: id })).toBe(id);
+    // Not reported yet: a new sandbox is named after the conversation that asked for it.
+    expect(ownSandbox({ conversationId: id })).toBe(id);
+    expect(ownSandbox({ conversationId: id, sandboxId: 'shared123' })).toBeUndefined();
+    expect(ownSandbox({ conversationId: id, sandboxId: 'shared123', sandboxShared: true })).toBeUndefined();
+    expect(ownSandbox({ conversationId: id, sandboxId: 'own-legacy', sandboxShared: false })).toBe('own-legacy');
+    expect(ownSandbox({ sandboxId: id })).toBeUndefined();
   });
   it('follows up only into live conversations', () => {
     const now = 1_000_000 + 60_000;

@@ -1,0 +1,91 @@
+/**
+ * What the service says about one conversation now. The app server knows execution_status only
+ * while the sandbox runs; otherwise the newest execution_status state-update event tells, and
+ * those are buried among `stats` updates (one per LLM call), so the search pages back for it.
+ */
+import type { OpenHandsClient } from './client.js';
+import { EXECUTION_TERMINAL, type Conversation } from './types.js';
+
+export interface ConversationView {
+  readonly conversation: Conversation | null;
+  /** execution_status from the conversation, or from the events when the sandbox is not running */
+  readonly executionStatus: string | null;
+  readonly sandboxStatus: string | null;
+}
+
+/** Pages of 100 state-update events searched for the last execution_status change. */
+const STATUS_PAGES = 10;
+
+/**
+ * The conversation now, with execution_status filled from the events when the API has none.
+ * `events: false` skips that (a sandbox that is starting has nothing new to say there).
+ */
+export async function readConversation(client: OpenHandsClient, id: string, opts: { events?: boolean } = {}): Promise<ConversationView> {
+  const conversation = await client.getConversation(id);
+  const sandboxStatus = conversation?.sandbox_status ?? null;
+  let executionStatus = conversation?.execution_status ?? null;
+  if (conversation && executionStatus === null && sandboxStatus !== 'RUNNING' && opts.events !== false) {
+    executionStatus = await lastExecutionStatus(client, id);
+  }
+  return { conversation, executionStatus, sandboxStatus };
+}
+
+export async function lastExecutionStatus(client: OpenHandsClient, id: string): Promise<string | null> {
+  let pageId: string | undefined;
+  for (let page = 0; page < STATUS_PAGES; page++) {
+    const res = await client.searchEvents(id, { kind: 'ConversationStateUpdateEvent', limit: 100, pageId });
+    const e = res.items.find((x) => x.key === 'execution_status' && typeof x.value === 'string');
+    if (e) return e.value as string;
+    if (!res.nextPageId) return null;
+    pageId = res.nextPageId;
+  }
+  return null;
+}
+
+/** How a wait for the agent ends: the agent's own end, or its sandbox gone from under it. */
+export type Ending = { readonly kind: 'agent'; readonly status: string } | { readonly kind: 'interrupted'; readonly sandboxStatus: string };
+
+/**
+ * A sandbox that is PAUSED, ERROR or MISSING while the agent had not ended was taken away
+ * (the service pauses a user's oldest sandboxes beyond its limit); such a run never continues
+ * by itself, so waiting longer is pointless.
+ */
+export function ending(view: ConversationView): Ending | undefined {
+  if (view.executionStatus !== null && EXECUTION_TERMINAL.has(view.executionStatus)) return { kind: 'agent', status: view.executionStatus };
+  if (view.sandboxStatus === 'PAUSED' || view.sandboxStatus === 'ERROR' || view.sandboxStatus === 'MISSING') {
+    return { kind: 'interrupted', sandboxStatus: view.sandboxStatus };
+  }
+  return undefined;
+}
+
+export function usage(c: Conversation | null): { cost?: number; tokens?: number } {
+  const m = c?.metrics;
+  if (!m) return {};
+  const u = m.accumulated_token_usage;
+  const tokens = u ? (u.prompt_tokens ?? 0) + (u.completion_tokens ?? 0) : undefined;
+  return { cost: m.accumulated_cost ?? undefined, tokens };
+}
+
+/** Where the event log stood before a follow-up: what comes after it is the follow-up's. */
+export interface EventMark {
+  readonly id: string;
+  readonly timestamp: string;
+}
+
+export async function newestEvent(client: OpenHandsClient, id: string): Promise<EventMark | undefined> {
+  const { items } = await client.searchEvents(id, { limit: 1 });
+  const e = items[0];
+  return e ? { id: e.id, timestamp: e.timestamp ?? '' } : undefined;
+}
+
+/** True when an execution_status update to a terminal value came after the mark. */
+export async function endedAfter(client: OpenHandsClient, id: string, mark: EventMark | undefined): Promise<boolean> {
+  const { items } = await client.searchEvents(id, { kind: 'ConversationStateUpdateEvent', limit: 100 });
+  return items.some(
+    (e) =>
+      e.key === 'execution_status' &&
+      EXECUTION_TERMINAL.has(String(e.value)) &&
+      e.id !== mark?.id &&
+      (e.timestamp ?? '') > (mark?.timestamp ?? ''),
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * Step 3: act. One of: re-send a follow-up an earlier attempt left unsent, follow up in the open
+ * conversation, or start (re-attaching to an earlier attempt's start). A scheduled chore whose
+ * previous conversation still works is skipped instead.
+ */
+import { readConversation } from '../../openhands/conversation.js';
+import { START_TERMINAL } from '../../openhands/types.js';
+import type { MarkerState } from '../../render/comment.js';
+import { reactLater, type Session } from '../run.js';
+import { followUp, isAlive, type FollowedUp } from './follow-up.js';
+import { reattachOrStart } from './reattach.js';
+import type { Started } from './start.js';
+
+export type Acted =
+  | { readonly kind: 'started'; readonly started: Started }
+  | { readonly kind: 'followed-up'; readonly followedUp: FollowedUp }
+  | { readonly kind: 'skip'; readonly why: string };
+
+export async function act(s: Session): Promise<Acted> {
+  const { run, client, reporter } = s;
+  const prev = s.plan.sticky?.state;
+  const sameRun = Boolean(prev?.conversationId && prev.runId === run.ctx.runId);
+
+  // A scheduled chore must not pile up: skip while the last one (on the same comment) runs.
+  if (!run.ctx.subject && prev?.conversationId && !sameRun && (await stillRunning(s, prev))) {
+    return { kind: 'skip', why: `the previous conversation ${prev.conversationId} is still running` };
+  }
+  reactLater(run, 'eyes');
+  // A re-run of a follow-up: send the message if the first attempt did not get to it.
+  if (sameRun && prev?.conversationId && prev.followUp) {
+    const view = await readConversation(client, prev.conversationId);
+    return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, prev.followUp === 'sent') };
+  }
+  // A new trigger where a conversation is still open: send it there instead of paying for another.
+  if (!sameRun && prev?.conversationId && run.ctx.subject && run.cfg.followUp === 'auto') {
+    const view = await readConversation(client, prev.conversationId);
+    if (isAlive(view, run.now())) return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, false) };
+  }
+  if (!sameRun && prev?.conversationId) {
+    const runUrl = `${run.ctx.serverUrl}/${run.ctx.repository}/actions/runs/${prev.runId}`;
+    reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl });
+  }
+  return { kind: 'started', started: await reattachOrStart(s, prev) };
+}
+
+/** Whether the conversation an earlier run reported is still at work (or still starting). */
+async function stillRunning(s: Session, prev: MarkerState): Promise<boolean> {
+  const view = await readConversation(s.client, prev.conversationId as string);
+  if (view.conversation) {
+    const busy = view.executionStatus === null || !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(view.executionStatus);
+    return busy && ['RUNNING', 'STARTING'].includes(view.sandboxStatus ?? '');
+  }
+  if (!prev.startTaskId) return false;
+  const [task] = await s.client.getStartTasks([prev.startTaskId]);
+  return Boolean(task && !START_TERMINAL.has(task.status));
+}

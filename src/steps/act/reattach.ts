@@ -1,0 +1,52 @@
+/**
+ * Act: a re-run (attempt 2+ of the same workflow run) finds the start an earlier attempt made
+ * and follows it, instead of paying for a second conversation. A start that failed, or whose task
+ * stopped moving (the service lost it), is started again under a new id.
+ */
+import * as core from '@actions/core';
+import type { MarkerState } from '../../render/comment.js';
+import { findStartTask, isStale } from '../../openhands/start.js';
+import type { StartTask } from '../../openhands/types.js';
+import type { Session } from '../run.js';
+import { derivedConversationId, onTask, start, type Started } from './start.js';
+
+export async function reattachOrStart(s: Session, prev: MarkerState | undefined): Promise<Started> {
+  const { run, plan } = s;
+  const issue = plan.commentTarget?.issueNumber;
+  const sameRun = prev !== undefined && prev.runId === run.ctx.runId && Boolean(prev.conversationId || prev.startTaskId);
+  const proposedId = (sameRun ? (prev.proposedId ?? prev.conversationId) : undefined) ?? derivedConversationId(run, plan.work, issue);
+  if (sameRun || run.ctx.runAttempt > 1) {
+    const earlier = await findEarlierStart(s, proposedId, prev);
+    if (earlier && (earlier.status === 'ERROR' || isStale(earlier, run.now()))) {
+      const why = earlier.status === 'ERROR' ? `failed (${earlier.detail ?? 'no detail'})` : `stopped moving at ${earlier.status}`;
+      core.info(`An earlier attempt's start ${why}; starting again`);
+      return start(s, derivedConversationId(run, plan.work, issue, `attempt-${run.ctx.runAttempt}`));
+    }
+    if (earlier) {
+      core.info(`Re-attaching to the start an earlier attempt of this run made (task ${earlier.id || 'unknown'})`);
+      onTask(s, earlier, proposedId);
+      return { task: earlier, proposedId, reattached: true };
+    }
+  }
+  return start(s, proposedId);
+}
+
+/**
+ * The start task an earlier attempt of this run created: by the id the marker kept, by its
+ * READY conversation, else among recent tasks.
+ */
+async function findEarlierStart(s: Session, proposedId: string, prev: MarkerState | undefined): Promise<StartTask | undefined> {
+  const { client, run } = s;
+  if (prev?.startTaskId && prev.runId === run.ctx.runId) {
+    const [task] = await client.getStartTasks([prev.startTaskId]);
+    if (task) return task;
+  }
+  const conversationId = (prev?.runId === run.ctx.runId ? prev.conversationId : undefined) ?? proposedId;
+  const conversation = await client.getConversation(conversationId);
+  if (conversation) {
+    const { items } = await client.searchStartTasks({ conversationId });
+    return items[0] ?? { id: '', status: 'READY', app_conversation_id: conversationId, sandbox_id: conversation.sandbox_id };
+  }
+  // Re-runs can come days later; a task that never reached READY is only worth finding if recent.
+  return findStartTask(client, proposedId, new Date(run.now() - 24 * 3600_000));
+}

@@ -1,0 +1,59 @@
+/**
+ * The values every step is given. A Run exists once the inputs and the event are read; a
+ * Session once the plan is made and the service is to be called. Each step takes what it needs
+ * and returns its result as a value: nothing here is filled in later.
+ */
+import * as core from '@actions/core';
+import type { Config } from '../config.js';
+import type { CommentTarget, StickyComment } from '../github/comments.js';
+import type { EventContext } from '../github/event.js';
+import type { Octokit } from '../github/octokit.js';
+import { react, type Reaction } from '../github/reactions.js';
+import { getErrorMessage } from '../errors.js';
+import type { OpenHandsClient } from '../openhands/client.js';
+import type { WorkTarget } from '../prompt.js';
+import type { SecretBox } from '../redact.js';
+import type { Reporter } from '../reporter.js';
+import type { Sleep } from '../retry.js';
+
+export interface Run {
+  readonly cfg: Config;
+  readonly ctx: EventContext;
+  readonly secrets: SecretBox;
+  /** aborted when the runner cancels the job */
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  readonly sleep: Sleep;
+  /** the comment key: keeps the comments (and conversations) of different workflows apart */
+  readonly key: string;
+  /** an Octokit when a token is given */
+  readonly octokit: Octokit | undefined;
+}
+
+/** What the plan step found: where to work and comment, and what to ask. */
+export interface Plan {
+  readonly work: WorkTarget;
+  readonly commentTarget: CommentTarget | undefined;
+  readonly sticky: StickyComment | undefined;
+  readonly prompt: string;
+  readonly why: { readonly trigger: string; readonly permission: string };
+}
+
+/** A run that talks to OpenHands. */
+export interface Session {
+  readonly run: Run;
+  readonly plan: Plan;
+  readonly reporter: Reporter;
+  readonly client: OpenHandsClient;
+}
+
+/** Redacted log line. */
+export function log(run: Pick<Run, 'secrets'>, message: string): void {
+  core.info(run.secrets.redact(message));
+}
+
+/** A reaction on what triggered the run; best effort, never awaited, never in a dry run. */
+export function reactLater(run: Run, content: Reaction): void {
+  if (!run.octokit || run.cfg.dryRun) return;
+  react(run.octokit, run.ctx, content).catch((e: unknown) => core.debug(`No ${content} reaction: ${getErrorMessage(e)}`));
+}
