@@ -57,10 +57,10 @@ function facts(r: Report): string[] {
 function linksLine(r: Report, conversation: string | undefined): string {
   const parts: string[] = [];
   if (conversation) parts.push(`**[Open the conversation](${conversation})**`);
-  else if (!r.final && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push('_the conversation link appears once OpenHands accepts the start_');
+  else if (!r.final && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push('_conversation link once OpenHands accepts the start_');
   parts.push(`workflow run [#${r.runId}${r.runAttempt > 1 ? ` (attempt ${r.runAttempt})` : ''}](${r.runUrl})`);
   if (r.approval?.approvedBy && r.status !== 'awaiting_approval') parts.push(`requested by @${r.approval.requestedBy}, approved by @${r.approval.approvedBy}`);
-  else if (r.status !== 'awaiting_approval') parts.push(`requested by @${r.actor}`);
+  else if (r.status !== 'awaiting_approval' && r.followUpText === undefined) parts.push(`requested by @${r.actor}`); // a follow-up says who below
   return parts.join(' · ');
 }
 

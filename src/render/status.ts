@@ -75,7 +75,7 @@ export function guidance(r: Report, links: { readonly conversation?: string }): 
   const resume = links.conversation ? `[resume it in the OpenHands web app](${links.conversation})` : `resume it in the [OpenHands web app](${r.baseUrl})`;
   const rerun = `[re-run the workflow](${r.runUrl})`;
   if (handedOver(r)) {
-    return 'This workflow stopped watching here; **the agent is still working**: follow the conversation link to see its progress and result.';
+    return "This workflow stopped watching here: **follow the conversation link** for the agent's progress and result.";
   }
   switch (r.status) {
     case 'interrupted':

@@ -63,6 +63,18 @@ export const SAMPLES: Record<string, Report> = {
     approval: { label: 'openhands', phrase: '@openhands', requestedBy: 'mallory', approvedBy: 'carol' },
     finalMessage: 'Done.',
   }),
+  'finished (long message, earlier runs)': report({
+    status: 'finished',
+    final: true,
+    ...running,
+    executionStatus: 'finished',
+    runAttempt: 2,
+    finalMessage: ['## Summary', '', ...Array.from({ length: 14 }, (_, i) => `- changed \`src/file${i}.ts\``), '', '```diff', '-old', '+new', '```'].join('\n'),
+    previous: [
+      { conversationId: 'cd'.repeat(16), status: 'finished', runUrl: 'https://github.com/o/r/actions/runs/5' },
+      { conversationId: 'ef'.repeat(16), status: 'interrupted' },
+    ],
+  }),
   interrupted: report({
     status: 'interrupted',
     final: true,

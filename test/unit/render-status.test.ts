@@ -61,7 +61,8 @@ describe('the status line', () => {
 
   it.each(['started', 'ready', 'followed_up'] as const)('a handed-over %s run says the agent is still working, not done', (status) => {
     const md = renderReportMarkdown(report({ status, final: true, conversationId: CONV }));
-    expect(visible(md)).toContain('**the agent is still working**: follow the conversation link');
+    expect(headingOf(md)).toContain('the agent is still working');
+    expect(visible(md)).toContain('stopped watching here: **follow the conversation link**');
     expect(md).not.toMatch(/✅|Finished|Pull request opened by the agent/);
     expect(renderReportMarkdown(report({ status, final: false, conversationId: CONV }))).not.toContain('stopped watching');
   });
