@@ -36,8 +36,8 @@ export function handedOver(r: Report): boolean {
 export function agentStopped(r: Report): boolean {
   if (!r.final) return false;
   if (r.status === 'finished' || r.status === 'stuck' || r.status === 'over_budget' || r.status === 'interrupted') return true;
-  // An error counts only once the agent itself ran (a failed start opened nothing to speak of).
-  return r.status === 'error' && r.executionStatus !== undefined;
+  // An error counts only when the agent itself ended in it (not a failed start or request).
+  return r.status === 'error' && r.executionStatus === 'error';
 }
 
 /** `### OpenHands · ✅ Finished · 12m 5s` */

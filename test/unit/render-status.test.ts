@@ -117,8 +117,10 @@ describe('pull requests and cost', () => {
   it('says "none" only once the agent stopped under this run', () => {
     const none = '**Pull request opened by the agent:** none';
     for (const status of ['finished', 'stuck', 'interrupted', 'over_budget'] as const) expect(renderReportMarkdown(finished({ status }))).toContain(none);
-    expect(renderReportMarkdown(finished({ status: 'error' }))).toContain(none);
+    expect(renderReportMarkdown(finished({ status: 'error', executionStatus: 'error' }))).toContain(none);
+    // A failed start, or a request that failed while the agent ran: nothing is known about a PR.
     expect(renderReportMarkdown(finished({ status: 'error', executionStatus: undefined }))).not.toContain('Pull request opened');
+    expect(renderReportMarkdown(finished({ status: 'error', executionStatus: 'running' }))).not.toContain('Pull request opened');
     expect(renderReportMarkdown(finished({ final: false, status: 'ready', executionStatus: 'running' }))).not.toContain('Pull request opened');
     for (const status of ['timed_out', 'cancelled', 'waiting_for_confirmation'] as const) {
       expect(renderReportMarkdown(finished({ status }))).not.toContain('Pull request opened');
