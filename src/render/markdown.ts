@@ -5,7 +5,7 @@
  */
 import { GITHUB_COMMENT_LIMIT, MARKER_PREFIX } from '../constants.js';
 import { conversationUrl, type Report } from '../report.js';
-import { agentStopped, approvalLine, guidance, phaseLine, statusLine } from './status.js';
+import { agentStopped, approvalLine, code, guidance, phaseLine, statusLine } from './status.js';
 
 export interface MarkdownOptions {
   /** characters the text may use (the marker and GitHub's limit take the rest) */
@@ -54,20 +54,21 @@ function facts(r: Report): string[] {
   return items;
 }
 
+/** Conversation, run and who asked (not for skipped or held runs, which have no conversation). */
 function linksLine(r: Report, conversation: string | undefined): string {
   const parts: string[] = [];
   if (conversation) parts.push(`**[Open the conversation](${conversation})**`);
-  else if (!r.final && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push('_conversation link once OpenHands accepts the start_');
+  else if (!r.final) parts.push('_conversation link once OpenHands accepts the start_');
   parts.push(`workflow run [#${r.runId}${r.runAttempt > 1 ? ` (attempt ${r.runAttempt})` : ''}](${r.runUrl})`);
-  if (r.approval?.approvedBy && r.status !== 'awaiting_approval') parts.push(`requested by @${r.approval.requestedBy}, approved by @${r.approval.approvedBy}`);
-  else if (r.status !== 'awaiting_approval' && r.followUpText === undefined) parts.push(`requested by @${r.actor}`); // a follow-up says who below
+  if (r.approval?.approvedBy) parts.push(`requested by @${r.approval.requestedBy}, approved by @${r.approval.approvedBy}`);
+  else if (r.followUpText === undefined) parts.push(`requested by @${r.actor}`); // a follow-up names its sender below
   return parts.join(' · ');
 }
 
 function detailsBlock(r: Report, open: boolean): string {
-  const item = (k: string, v: string | undefined, id?: string): string[] => (v ? [`- ${k}: \`${v}\`${id ? ` · \`${id}\`` : ''}`] : []);
+  const item = (k: string, v: string | undefined, id?: string): string[] => (v ? [`- ${k}: ${code(v)}${id ? ` · ${code(id)}` : ''}`] : []);
   const rows = [
-    `- Status: \`${r.status}\`${r.final ? '' : ' (still updating)'}`,
+    `- Status: ${code(r.status)}${r.final ? '' : ' (still updating)'}`,
     ...item('Conversation', r.conversationId),
     ...item('Start task', r.startTaskStatus, r.startTaskId),
     ...item('Sandbox', r.sandboxStatus, r.sandboxId),
