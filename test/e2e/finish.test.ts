@@ -35,7 +35,7 @@ describe('wait: finished', () => {
     expect(body).toContain('✅ Finished');
     expect(body).toContain('I said "hi"');
     expect(body).toContain('$1.23 · 1,234 tokens');
-    expect(body).toContain('| Pull request | [octo-org/octo-repo#77](https://github.com/octo-org/octo-repo/pull/77) |');
+    expect(body).toContain('**Triggered on:** pull request [octo-org/octo-repo#77](https://github.com/octo-org/octo-repo/pull/77)');
     expect(run.summary).toContain('I said "hi"');
     expect(run.summary).toContain('$1.23');
   });

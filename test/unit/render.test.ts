@@ -1,34 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_LIMIT } from '../../src/constants.ts';
 import { markerFor, parseMarker, renderComment, renderReportMarkdown } from '../../src/render/comment.ts';
-import type { Report } from '../../src/report.ts';
-
-function report(over: Partial<Report> = {}): Report {
-  return {
-    key: 'OpenHands/agent',
-    status: 'pending',
-    final: false,
-    repo: 'o/r',
-    serverUrl: 'https://github.com',
-    baseUrl: 'https://app.example',
-    runUrl: 'https://github.com/o/r/actions/runs/7',
-    runId: '7',
-    runAttempt: 1,
-    startedAt: 1_000_000,
-    updatedAt: 1_065_000,
-    actor: 'alice',
-    previous: [],
-    ...over,
-  };
-}
+import { report } from './render-samples.ts';
 
 describe('renderComment', () => {
   it('carries the link, the phase and the run', () => {
     const body = renderComment(report({ conversationId: 'ab'.repeat(16), status: 'started', startTaskStatus: 'PREPARING_REPOSITORY' }));
     expect(body.startsWith(markerFor('OpenHands/agent'))).toBe(true);
     expect(body).toContain(`https://app.example/conversations/${'ab'.repeat(16)}`);
-    expect(body).toContain('starting: preparing repository (3/7)');
-    expect(body).toContain('| Elapsed | 1m 5s |');
+    expect(body).toContain('✓ sandbox · **◐ repository** · ◌ setup · ◌ conversation');
+    expect(body).toContain('### OpenHands · ⏳ Starting · 1m 5s');
     expect(body).toContain('[#7](https://github.com/o/r/actions/runs/7)');
   });
 
@@ -45,11 +26,11 @@ describe('renderComment', () => {
     expect(body).toContain('### OpenHands · ❌ Failed');
     expect(body).toContain('Sandbox not found: x');
     expect(body).toContain('$0.42 · 12,345 tokens');
-    expect(body).toContain('| Pull request | [o/r#12](https://github.com/o/r/pull/12) |');
+    expect(body).toContain('**Triggered on:** pull request [o/r#12](https://github.com/o/r/pull/12)');
   });
 
   it('keeps a short final message inline and collapses a long one', () => {
-    expect(renderComment(report({ status: 'finished', finalMessage: 'All done.' }))).toContain('**Final message**\n\nAll done.');
+    expect(renderComment(report({ status: 'finished', finalMessage: 'All done.' }))).toContain('**Final message**\n\n> All done.');
     expect(renderComment(report({ status: 'finished', finalMessage: 'line\n'.repeat(50) }))).toContain('<details><summary><b>Final message</b>');
   });
 

@@ -1,0 +1,110 @@
+/**
+ * What the comment says about the run's status: the one status line, the start progress, and
+ * what a reader should do next. Everything is derived from `status` and `final` alone, so the
+ * line can never disagree with the status (the raw service states live in the details block).
+ */
+import { formatDuration } from '../duration.js';
+import type { Report, RunStatus } from '../report.js';
+
+/** Emoji and words per status; `handedOver` is used when a final run stopped watching early. */
+const HEADLINE: Record<RunStatus, { readonly text: string; readonly handedOver?: string }> = {
+  pending: { text: '⏳ Starting' },
+  started: { text: '⏳ Starting', handedOver: '🚀 Started: the agent is still working' },
+  ready: { text: '🟢 Ready: the agent is working', handedOver: '🟢 Ready: the agent is still working' },
+  finished: { text: '✅ Finished' },
+  error: { text: '❌ Failed' },
+  stuck: { text: '⚠️ Stuck: the agent cannot go on' },
+  waiting_for_confirmation: { text: '✋ Waiting for confirmation' },
+  timed_out: { text: '⌛ Timed out' },
+  cancelled: { text: '🚫 Cancelled' },
+  skipped: { text: '⏭️ Skipped' },
+  followed_up: { text: '💬 Follow-up sent: the agent is working', handedOver: '💬 Follow-up sent: the agent is still working' },
+  awaiting_approval: { text: "🔒 Waiting for a maintainer's approval" },
+  interrupted: { text: '⏸️ Interrupted: the sandbox stopped' },
+  over_budget: { text: '💸 Over budget: the sandbox was paused' },
+};
+
+/** Statuses where time spent means nothing to the reader. */
+const NO_ELAPSED: ReadonlySet<RunStatus> = new Set(['skipped', 'awaiting_approval']);
+
+/** A final run that returned before the agent was done (`wait: none`/`ready`): the agent goes on. */
+export function handedOver(r: Report): boolean {
+  return r.final && (r.status === 'started' || r.status === 'ready' || r.status === 'followed_up');
+}
+
+/** The run followed the agent until it stopped, so "no pull request" is a fact, not a guess. */
+export function agentStopped(r: Report): boolean {
+  if (!r.final) return false;
+  if (r.status === 'finished' || r.status === 'stuck' || r.status === 'over_budget' || r.status === 'interrupted') return true;
+  // An error counts only when the agent itself ended in it (not a failed start or request).
+  return r.status === 'error' && r.executionStatus === 'error';
+}
+
+/** `### OpenHands · ✅ Finished · 12m 5s` */
+export function statusLine(r: Report): string {
+  const h = HEADLINE[r.status];
+  const words = handedOver(r) && h.handedOver ? h.handedOver : h.text;
+  const elapsed = NO_ELAPSED.has(r.status) ? '' : ` · ${formatDuration(Math.max(0, r.updatedAt - r.startedAt))}`;
+  return `### OpenHands · ${words}${elapsed}`;
+}
+
+/** The start task's phases, grouped as a reader thinks of them. */
+const STEPS: readonly { readonly name: string; readonly phases: Readonly<Record<string, string>> }[] = [
+  { name: 'sandbox', phases: { WORKING: '', WAITING_FOR_SANDBOX: '' } },
+  { name: 'repository', phases: { PREPARING_REPOSITORY: '' } },
+  { name: 'setup', phases: { RUNNING_SETUP_SCRIPT: 'setup script', SETTING_UP_GIT_HOOKS: 'git hooks', SETTING_UP_SKILLS: 'skills' } },
+  { name: 'conversation', phases: { STARTING_CONVERSATION: '' } },
+];
+
+/** `✓ sandbox · ✓ repository · ◐ setup (git hooks) · ◌ conversation`, only while starting. */
+export function phaseLine(r: Report): string | undefined {
+  if (r.final || (r.status !== 'pending' && r.status !== 'started')) return undefined;
+  const phase = r.startTaskStatus ?? 'WORKING';
+  const current = STEPS.findIndex((s) => phase in s.phases);
+  if (current < 0 && phase !== 'READY') return `starting: \`${phase}\``; // a phase this version does not know
+  return STEPS.map((s, i) => {
+    if (current < 0 || i < current) return `✓ ${s.name}`;
+    if (i > current) return `◌ ${s.name}`;
+    const sub = s.phases[phase];
+    return `**◐ ${s.name}${sub ? ` (${sub})` : ''}**`;
+  }).join(' · ');
+}
+
+/** What happened and what to do, for the statuses that need more than their status line. */
+export function guidance(r: Report, links: { readonly conversation?: string }): string | undefined {
+  const resume = links.conversation ? `[resume it in the OpenHands web app](${links.conversation})` : `resume it in the [OpenHands web app](${r.baseUrl})`;
+  const rerun = `[re-run the workflow](${r.runUrl})`;
+  if (handedOver(r)) {
+    return "This workflow stopped watching here: **follow the conversation link** for the agent's progress and result.";
+  }
+  switch (r.status) {
+    case 'interrupted':
+      return [
+        '**Why:** OpenHands paused (or lost) the sandbox while the agent was working, typically because the account has too many running sandboxes (the service pauses the oldest ones beyond about 10). The agent does not go on by itself.',
+        `**What to do:** ${resume}, or ${rerun}.`,
+      ].join('\n\n');
+    case 'over_budget':
+      return `**What to do:** raise \`max-cost\` and ${rerun}, or ${resume}.`;
+    case 'timed_out':
+      return r.sandboxStatus === 'PAUSED'
+        ? `The sandbox was paused so it stops costing money (\`on-timeout: pause\`). To continue, ${resume}.`
+        : 'The sandbox was **left running** (`on-timeout: keep`, or it was not up yet): the agent may still be working; follow the conversation link.';
+    case 'waiting_for_confirmation':
+      return 'The agent waits for someone to confirm an action: open the conversation to confirm or reject it.';
+    default:
+      return undefined;
+  }
+}
+
+/** ONE line for maintainers: how to let an outsider's request through, and who asked. */
+export function approvalLine(r: Report): string {
+  const a = r.approval;
+  if (!a) return 'A maintainer must approve this request before the agent starts.';
+  return `@${a.requestedBy} asked for a run. Maintainers: approve it by adding the label ${code(a.label)} or replying ${code(`${a.phrase} approve`)}.`;
+}
+
+/** Inline code that survives backticks inside the text. */
+export function code(text: string): string {
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${fence === '``' ? ` ${text} ` : text}${fence}`;
+}
