@@ -13,7 +13,6 @@ import { defaultCommentKey, parseEvent, type Env } from './github/event.js';
 import { createOctokit } from './github/octokit.js';
 import { OpenHandsClient } from './openhands/client.js';
 import { SecretBox } from './redact.js';
-import { renderReportMarkdown } from './render/comment.js';
 import { Reporter } from './reporter.js';
 import { FAILING } from './report.js';
 import { realSleep, type Sleep } from './retry.js';
@@ -24,7 +23,7 @@ import { OverBudgetError, waitFinished, waitReady } from './steps/follow.js';
 import { statusOf, stopSpending } from './steps/outcome.js';
 import { plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
-import { writeSummary } from './summary.js';
+import { renderSummary, writeSummary } from './summary.js';
 
 export interface RunDeps {
   readonly env: Env;
@@ -112,7 +111,7 @@ async function finish(s: Session, secrets: SecretBox): Promise<void> {
   reporter.report.final = true;
   await reporter.update({}, { force: true });
   reporter.writeOutputs();
-  await writeSummary(renderReportMarkdown(reporter.report), (t) => secrets.redact(t));
+  await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
   const r = reporter.report;
   if (FAILING.has(r.status)) {
     reactLater(s.run, 'confused');
