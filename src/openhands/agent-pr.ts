@@ -91,7 +91,7 @@ function evidence(e: PrEvent, actions: ReadonlyMap<string, PrEvent>): { texts: s
     const command = action ? strings(action.action).join('\n') : '';
     const tool = String(e.tool_name ?? action?.tool_name ?? '');
     if (tool === 'finish') return null; // echoes the finish message, already counted
-    let tier = Tier.Other;
+    let tier: Tier = Tier.Other;
     if (CREATE_TOOL.test(tool) || CREATE_COMMAND.test(command)) tier = Tier.Created;
     else if (READ_COMMAND.test(command)) return null;
     return { texts: strings(e.observation), tier };
