@@ -18,6 +18,8 @@ export interface FindPullRequestOptions {
   readonly repository: string;
   /** PR numbers that are not the agent's (e.g. the PR the run was triggered on) */
   readonly exclude?: readonly number[];
+  /** the agent's final response from elsewhere (getAgentFinalResponse): counts as its newest message */
+  readonly finalMessage?: string;
 }
 
 /** The event fields read here (a subset of the SDK event shapes, §7.2). */
@@ -66,6 +68,8 @@ export function findAgentPullRequest(events: readonly PrEvent[], opts: FindPullR
     const candidate: Candidate = { number: Math.max(...numbers), tier: found.tier, timestamp: event.timestamp ?? '', order };
     if (!best || better(candidate, best)) best = candidate;
   }
+  const final = opts.finalMessage ? prNumbers([opts.finalMessage], server, repo).filter((n) => !exclude.has(n)) : [];
+  if (final.length > 0 && (!best || best.tier <= Tier.Said)) best = { number: Math.max(...final), tier: Tier.Said, timestamp: '', order: events.length };
   if (!best) return null;
   return { number: best.number, url: `${server.web}/${opts.repository}/pull/${best.number}` };
 }

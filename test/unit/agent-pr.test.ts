@@ -112,4 +112,12 @@ describe('findAgentPullRequest', () => {
     ];
     expect(findAgentPullRequest(events, opts)?.number).toBe(61);
   });
+
+  it('takes a final message passed in as the newest of the agent\'s words', () => {
+    const events = [say('Draft: https://github.com/acme/widgets/pull/70')];
+    expect(findAgentPullRequest(events, { ...opts, finalMessage: 'Done: https://github.com/acme/widgets/pull/69' })?.number).toBe(69);
+    expect(findAgentPullRequest([], { ...opts, finalMessage: 'No PR this time.' })).toBeNull();
+    const created = bash('gh pr create --fill', 'https://github.com/acme/widgets/pull/71');
+    expect(findAgentPullRequest(created, { ...opts, finalMessage: 'See https://github.com/acme/widgets/pull/72' })?.number).toBe(71);
+  });
 });
