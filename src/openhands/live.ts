@@ -92,9 +92,7 @@ export function liveSocketUrl(baseUrl: string, conversationId: string, since: st
 export function statsFrom(value: unknown): LiveStats | null {
   const usages = (value as { usage_to_metrics?: unknown } | null)?.usage_to_metrics;
   if (!usages || typeof usages !== 'object') return null;
-  let cost = 0;
-  let promptTokens = 0;
-  let completionTokens = 0;
+  let [cost, promptTokens, completionTokens] = [0, 0, 0];
   for (const m of Object.values(usages as Record<string, Record<string, unknown> | null>)) {
     cost += num(m?.accumulated_cost);
     const usage = m?.accumulated_token_usage as Record<string, unknown> | undefined;
@@ -136,8 +134,7 @@ export class LiveTracker {
     const isNew = !this.#seen.has(e.id);
     this.#seen.add(e.id);
     if (!snapshot && ts && (this.#snapshotTs === null || ts < this.#snapshotTs) && (this.cursor === null || ts > this.cursor)) this.cursor = ts;
-    let status = false;
-    let stats = false;
+    let [status, stats] = [false, false];
     if (e.kind === 'ConversationStateUpdateEvent' && ts >= this.#statusTs) {
       const value = snapshot ? (e.value as { execution_status?: unknown } | null)?.execution_status : e.key === 'execution_status' ? e.value : undefined;
       if (typeof value === 'string') {
@@ -163,9 +160,14 @@ interface Attempt {
   readonly reason: string;
   readonly uptimeMs: number;
   readonly fresh: number;
+  /** thrown by a caller's callback */
+  readonly error?: unknown;
 }
 
-/** Follows the conversation until the signal aborts or the socket keeps failing. Never throws. */
+/**
+ * Follows the conversation until the signal aborts or the socket keeps failing. Rejects only
+ * with an error one of the callbacks threw (the socket is closed first).
+ */
 export async function followLive(opts: LiveOptions): Promise<LiveEnd> {
   const tracker = new LiveTracker(opts.since ?? null);
   const sleep = opts.sleep ?? realSleep;
@@ -173,9 +175,8 @@ export async function followLive(opts: LiveOptions): Promise<LiveEnd> {
   const policy = opts.backoff ?? { attempts: Infinity, baseDelayMs: 1000, maxDelayMs: 15_000 };
   let failures = 0;
   while (!opts.signal.aborted) {
-    const a = await connectOnce(opts, tracker).catch(
-      (error: unknown): Attempt => ({ code: 0, reason: (error as Error).message, uptimeMs: 0, fresh: 0 }),
-    );
+    const a = await connectOnce(opts, tracker).catch((e: unknown): Attempt => ({ code: 0, reason: (e as Error).message, uptimeMs: 0, fresh: 0 }));
+    if (a.error !== undefined) throw a.error;
     if (opts.signal.aborted) break;
     const last = `closed ${a.code}${a.reason ? ` (${a.reason})` : ''} after ${Math.round(a.uptimeMs)} ms`;
     opts.onConnection?.('lost', last);
@@ -201,6 +202,7 @@ function connectOnce(opts: LiveOptions, tracker: LiveTracker): Promise<Attempt> 
     let fresh = 0;
     let framed = false;
     let localReason = '';
+    let error: unknown;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ws = new Socket(liveSocketUrl(opts.baseUrl, opts.conversationId, tracker.cursor));
     const stop = (why: string): void => {
@@ -223,20 +225,24 @@ function connectOnce(opts: LiveOptions, tracker: LiveTracker): Promise<Attempt> 
       framed = true;
       arm(opts.idleMs ?? 180_000, 'idle');
       const event = parseEvent(ev.data);
-      if (!event) return;
+      if (!event || error !== undefined) return;
       const r = tracker.accept(event);
       if (r.fresh) fresh++;
-      if (r.isNew) opts.onEvent?.(event);
-      if (r.status && tracker.status !== null) opts.onStatus?.(tracker.status);
-      if (r.stats && tracker.stats) opts.onStats?.(tracker.stats);
+      try {
+        if (r.isNew) opts.onEvent?.(event);
+        if (r.status && tracker.status !== null) opts.onStatus?.(tracker.status);
+        if (r.stats && tracker.stats) opts.onStats?.(tracker.stats);
+      } catch (e) {
+        // thrown from an event listener it would be an uncaught exception: hand it to the caller
+        error = e;
+        stop('a callback failed');
+      }
     };
-    ws.onerror = () => {
-      // a close event always follows
-    };
+    ws.onerror = () => {}; // a close event always follows
     ws.onclose = (ev: CloseEvent) => {
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', onAbort);
-      resolve({ code: ev.code, reason: localReason || ev.reason, uptimeMs: now() - started, fresh });
+      resolve({ code: ev.code, reason: localReason || ev.reason, uptimeMs: now() - started, fresh, error });
     };
   });
 }

@@ -136,6 +136,20 @@ describe('followLive', () => {
     expect(emu!.agentServer.connections.map((c) => c.closeCode)).toEqual([4001, 4004]);
   });
 
+  it('rejects with an error a callback threw, after closing its socket', async () => {
+    await start();
+    const run = await readyRun(emu!);
+    const boom = new Error('caller bug');
+    const w = watch(run, {
+      onStatus: () => {
+        throw boom;
+      },
+    });
+    await expect(w.end).rejects.toBe(boom);
+    await waitFor(() => emu!.agentServer.connections[0]?.closeCode === 1000);
+    expect(emu!.agentServer.connections).toHaveLength(1);
+  });
+
   it('times out a socket that never sends its first frame', async () => {
     await start({ agentServer: { authTimeoutMs: 60_000 } });
     const run = await readyRun(emu!);
