@@ -1,22 +1,18 @@
 /**
- * Step 4: follow the conversation as far as `wait` asks: to READY (polling the start task), then
- * to the agent's end. What the service says is folded into the Report as it comes.
+ * Step 4a: follow the start to READY (polling the start task), then make the conversation ready
+ * for the agent's work: resumed after a cancelled attempt, its sandbox's ownership known, the
+ * title set where it sticks. Step 4b (finish.ts) follows the agent to its end.
  */
 import * as core from '@actions/core';
 import { INPUT } from '../constants.js';
 import { TimeoutError } from '../errors.js';
-import { endedAfter, readConversation, usage, type ConversationView, type EventMark } from '../openhands/conversation.js';
-import { readFinalMessage } from '../openhands/final-message.js';
-import { waitForFinish } from '../openhands/finish.js';
-import { agentServerFor } from '../openhands/agent-server.js';
+import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
+import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
 import { assertReady, hexId, waitForStartTask } from '../openhands/start.js';
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
-import { statusFromExecution, type Report } from '../report.js';
+import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
-import { log, reactLater, type Session } from './run.js';
-
-/** How long a follow-up waits to see the agent start again before trusting an unchanged end state. */
-export const FOLLOW_UP_SETTLE_MS = 90_000;
+import { reactLater, type Session } from './run.js';
 
 /** The service's view, as Report fields. */
 export function viewPatch(v: ConversationView): Partial<Report> {
@@ -98,85 +94,12 @@ async function setTitle(s: Session, conversationId: string): Promise<void> {
   const title = s.run.cfg.title;
   if (!title) return;
   const view = await readConversation(s.client, conversationId, { events: false });
-  const agent = agentServerFor(view.conversation, conversationId);
+  const target = agentTarget(view.conversation, conversationId);
   try {
-    if (!agent) throw new Error('the sandbox is not running, so its agent server cannot be reached');
-    await agent.setTitle(title);
+    if (!target) throw new Error('the sandbox is not running, so its agent server cannot be reached');
+    if (!(await setAgentTitle(target, title, { signal: s.run.signal }))) throw new Error('the agent server does not know the conversation');
     await s.client.setTitle(conversationId, title).catch((e: unknown) => core.debug(`App-server title: ${(e as Error).message}`));
   } catch (error) {
     core.warning(`Could not set the conversation title: ${s.run.secrets.redact((error as Error).message)}`);
-  }
-}
-
-/** Follows the agent to its end. After a follow-up, the previous run's end does not count. */
-export async function waitFinished(s: Session, conversationId: string, after?: EventMark): Promise<void> {
-  const { run, reporter, client } = s;
-  const deps = { client, sleep: run.sleep, now: run.now, signal: run.signal };
-  let last = '';
-  let sawActive = false;
-  const since = run.now();
-  const { view, ending } = await core.group('Wait until finished', () =>
-    waitForFinish(deps, conversationId, {
-      deadline: run.now() + run.cfg.finishTimeoutMs,
-      timeoutMs: run.cfg.finishTimeoutMs,
-      accept: async (_v, e) =>
-        !after ||
-        sawActive ||
-        e.kind === 'interrupted' ||
-        run.now() - since > FOLLOW_UP_SETTLE_MS ||
-        (await endedAfter(client, conversationId, after)),
-      onView: (v) => {
-        if (v.executionStatus && !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(v.executionStatus)) sawActive = true;
-        const line = `${v.sandboxStatus ?? '?'}/${v.executionStatus ?? '?'}`;
-        if (line !== last) log(run, `Conversation ${conversationId}: sandbox ${v.sandboxStatus ?? 'unknown'}, agent ${v.executionStatus ?? 'unknown'}`);
-        last = line;
-        void reporter.update(viewPatch(v));
-      },
-      check: (v) => checkCost(s, v),
-    }),
-  );
-  if (ending.kind === 'interrupted') {
-    await reporter.update({
-      ...viewPatch(view),
-      status: 'interrupted',
-      error:
-        `The sandbox turned ${ending.sandboxStatus} while the agent was working, without this workflow asking: ` +
-        (ending.sandboxStatus === 'PAUSED'
-          ? 'the service pauses the oldest sandboxes of an account that runs too many at once, and a run paused mid-way does not continue.'
-          : 'the sandbox is gone, so the run cannot continue.'),
-    });
-    return;
-  }
-  const agent = agentServerFor(view.conversation, conversationId);
-  const finalMessage = await readFinalMessage(
-    { ...deps, fromAgentServer: agent && !after ? () => agent.finalResponse() : undefined },
-    conversationId,
-    view.executionStatus,
-    { afterEventId: after?.id },
-  );
-  const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
-  await reporter.update({
-    ...viewPatch(view),
-    status,
-    finalMessage: finalMessage || undefined,
-    ...(status === 'error' || status === 'stuck' ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
-  });
-}
-
-/** max-cost: over the cap, the wait ends (main pauses the sandbox and reports over_budget). */
-function checkCost(s: Session, v: ConversationView): void {
-  const cap = s.run.cfg.maxCost;
-  const { cost } = usage(v.conversation);
-  if (cap !== undefined && cost !== undefined && cost > cap) throw new OverBudgetError(cost, cap);
-}
-
-export class OverBudgetError extends Error {
-  readonly cost: number;
-  readonly cap: number;
-  constructor(cost: number, cap: number) {
-    super(`The conversation's cost ($${cost.toFixed(2)}) passed max-cost ($${cap.toFixed(2)})`);
-    this.name = 'OverBudgetError';
-    this.cost = cost;
-    this.cap = cap;
   }
 }

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { TimeoutError, getErrorMessage } from '../errors.js';
 import { pauseSandboxNow } from '../openhands/client.js';
 import type { Report, RunStatus } from '../report.js';
-import { OverBudgetError } from './follow.js';
+import { OverBudgetError } from './finish.js';
 
 export function statusOf(error: unknown, cancelled: boolean): RunStatus {
   if (cancelled) return 'cancelled';

@@ -143,7 +143,12 @@ export interface Conversation {
   failureTimer: ReturnType<typeof setTimeout> | null;
   stepCounter: number;
   perTurn: number;
+  /** The agent server's own title (PATCH on the agent server), which the auto-title copy uses (§14.3). */
+  agentTitle: string | null;
 }
+
+/** What the agent-server emulator is told about (see agent-server.ts). */
+export type EngineNotice = { type: 'event'; conv: Conversation; json: Json } | { type: 'sandbox'; sandbox: Sandbox };
 
 const COMMANDS: Array<[string, string]> = [
   ['git status', 'On branch main\nnothing to commit, working tree clean'],
@@ -160,11 +165,25 @@ export class Engine {
   private readonly timers = new Timers();
   private readonly baseUrl: () => string;
   private readonly llmModel: string;
+  // ---- agent-server hook (agent-server.ts): its URL, and a notice per stored event / sandbox change
+  private readonly agentBaseUrl: (() => string) | undefined;
+  readonly listeners = new Set<(notice: EngineNotice) => void>();
 
-  constructor(opts: { baseUrl: () => string; llmModel: string }) {
+  constructor(opts: { baseUrl: () => string; llmModel: string; agentBaseUrl?: () => string }) {
     this.baseUrl = opts.baseUrl;
     this.llmModel = opts.llmModel;
+    this.agentBaseUrl = opts.agentBaseUrl;
   }
+
+  private notify(notice: EngineNotice): void {
+    for (const l of [...this.listeners]) l(notice);
+  }
+
+  /** PATCH {agent_server}/api/conversations/{id} {title}: the title the app server's auto-title copy takes. */
+  setAgentTitle(conv: Conversation, title: string): void {
+    conv.agentTitle = title;
+  }
+  // ---- end of the agent-server hook
 
   reset(): void {
     this.timers.clearAll();
@@ -179,6 +198,7 @@ export class Engine {
   }
 
   agentUrl(sandboxId: string): string {
+    if (this.agentBaseUrl) return this.agentBaseUrl();
     return `${this.baseUrl()}/runtime/${sandboxId}`;
   }
 
@@ -321,6 +341,7 @@ export class Engine {
     if (sb.status === status) return;
     sb.status = status;
     this.transition('sandbox', sb.taskId, sb.conversationId, sb.id, status, now());
+    this.notify({ type: 'sandbox', sandbox: sb });
     for (const conv of this.convsOnSandbox(sb.id)) {
       if (status === 'RUNNING') this.thaw(conv);
       else if (status === 'PAUSED' || status === 'STARTING') this.freeze(conv);
@@ -426,6 +447,7 @@ export class Engine {
       failureTimer: null,
       stepCounter: 0,
       perTurn: 0,
+      agentTitle: null,
     };
     this.conversations.set(conv.id, conv);
     if (conv.parentId) this.conversations.get(conv.parentId)?.subIds.push(conv.id);
@@ -534,6 +556,12 @@ export class Engine {
     };
   }
 
+  /** ConversationStats as the SDK sends it (snapshot form): one MetricsSnapshot per LLM usage id. */
+  statsJson(conv: Conversation): Json {
+    const m = this.metricsJson(conv);
+    return { usage_to_metrics: m ? { agent: m } : {} };
+  }
+
   private metricsJson(conv: Conversation): Json | null {
     if (!conv.scenario.metrics) return null;
     const m = { ...conv.metricsDone };
@@ -569,6 +597,7 @@ export class Engine {
     conv.lastMicros = micros;
     const json: Json = { id: randomUUID(), timestamp: isoNaiveLocalMicros(micros), source, parent_id: null, kind, ...fields };
     conv.events.push({ at, json });
+    this.notify({ type: 'event', conv, json });
     return json;
   }
 
@@ -683,6 +712,8 @@ export class Engine {
       p.done++;
       conv.perTurn = Math.round((p.total.prompt + p.total.completion) / p.of);
       conv.updatedAt = now();
+      // the SDK writes a state update for every field change, `stats` after each LLM call (§14.7)
+      this.emit(conv, 'environment', 'ConversationStateUpdateEvent', { key: 'stats', value: this.statsJson(conv) });
     };
     let finalDone = false;
     entries.forEach((e, i) => {
@@ -731,7 +762,8 @@ export class Engine {
     }
     if (conv.runsEnded++ === 0) {
       for (const n of conv.scenario.prNumber) if (!conv.prNumber.includes(n)) conv.prNumber.push(n);
-      if (conv.scenario.autoTitle && !conv.titleSet) conv.title = conv.scenario.autoTitle;
+      if (conv.agentTitle) conv.title = conv.agentTitle; // the copy is unconditional (§14.3)
+      else if (conv.scenario.autoTitle && !conv.titleSet) conv.title = conv.scenario.autoTitle;
     }
     conv.updatedAt = now();
     conv.run = null;

@@ -19,6 +19,7 @@ import type {
 } from './types.ts';
 import { DEFAULT_SCENARIO, Engine, mergeScenario, StartRejected, type Conversation, type Task } from './engine.ts';
 import { IpLimiter, UserLimiter } from './ratelimit.ts';
+import { AgentServer } from './agent-server.ts';
 import {
   enumError,
   Errors,
@@ -179,13 +180,20 @@ class EmulatorServer implements Emulator {
   private queue: ScenarioInput[] = [];
   private faults: StoredFault[] = [];
   private closed = false;
+  /** the sandboxes' agent server (agent-server.ts), on its own port */
+  readonly agentServer: AgentServer;
 
   constructor(options: EmulatorOptions) {
     this.options = options;
     this.apiKeys = options.apiKeys ?? ['test-key'];
     this.apiKeys.forEach((k, i) => this.users.set(k, `${String(i + 1).padStart(8, '0')}-0000-4000-8000-00000000e1a0`));
     this.defaultScenario = mergeScenario(DEFAULT_SCENARIO, options.scenario);
-    this.engine = new Engine({ baseUrl: () => this.url, llmModel: options.llmModel ?? 'litellm_proxy/claude-sonnet-4-5-20250929' });
+    this.engine = new Engine({
+      baseUrl: () => this.url,
+      llmModel: options.llmModel ?? 'litellm_proxy/claude-sonnet-4-5-20250929',
+      agentBaseUrl: () => this.agentServer.url,
+    });
+    this.agentServer = new AgentServer(this.engine, options.agentServer);
     const rl = options.rateLimits ?? true;
     const cfg = rl === true ? {} : rl === false ? { ip: false as const, user: false as const } : rl;
     this.ipLimiter = cfg.ip === false ? null : new IpLimiter(cfg.ip ?? {});
@@ -218,6 +226,7 @@ class EmulatorServer implements Emulator {
     this.port = addr.port;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.url = `http://${host}:${addr.port}`;
+    await this.agentServer.listen(this.options.host ?? '127.0.0.1');
   }
 
   // ---- public control API ----
@@ -287,6 +296,7 @@ class EmulatorServer implements Emulator {
 
   reset(): void {
     this.engine.reset();
+    this.agentServer.reset();
     this.timers.clearAll();
     for (const res of this.inflight) res.socket?.destroy();
     this.inflight.clear();
@@ -306,7 +316,7 @@ class EmulatorServer implements Emulator {
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     for (const s of this.sockets) s.destroy();
-    await done;
+    await Promise.all([done, this.agentServer.close()]);
   }
 
   // ---- request pipeline ----

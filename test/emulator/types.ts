@@ -1,5 +1,6 @@
 // Public types of the OpenHands Cloud emulator (see README.md in this folder).
 // Section numbers (§n) refer to the OpenHands V1 API reference (shared/openhands-v1-api.md).
+import type { AgentServerEmulator, AgentServerOptions } from './agent-server.ts';
 
 /** §3, in declaration order. READY and ERROR are terminal. */
 export type StartTaskStatus =
@@ -110,6 +111,8 @@ export interface EmulatorOptions {
   llmModel?: string;
   /** Log one line per request to stderr. */
   log?: boolean;
+  /** The agent server's socket limits (agent-server.ts). */
+  agentServer?: AgentServerOptions;
 }
 
 interface FaultMatch {
@@ -176,6 +179,8 @@ export interface Emulator {
   readonly url: string;
   readonly port: number;
   readonly apiKeys: string[];
+  /** The sandboxes' agent server (conversation_url's host): HTTP + the events WebSocket. */
+  readonly agentServer: AgentServerEmulator;
   readonly requests: RecordedRequest[];
   readonly transitions: Transition[];
   /** The next start (POST or stream-start) uses DEFAULT ⊕ partial; queued scenarios are used in order. */

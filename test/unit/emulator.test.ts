@@ -83,7 +83,7 @@ describe('start task life-cycle', () => {
     expect(taskStatuses(String(ready.id))).toEqual(PHASES);
     expect(ready.app_conversation_id).toMatch(HEX32);
     expect(ready.sandbox_id).toBeTruthy();
-    expect(String(ready.agent_server_url)).toContain(emu!.url);
+    expect(String(ready.agent_server_url)).toBe(emu!.agentServer.url);
 
     const first = await waitFor(() => taskStatuses(String(task.id)).includes('READY') && emu!.tasks.find((t) => t.id === task.id));
     expect(first.app_conversation_id).toBe(chosen.replaceAll('-', ''));
