@@ -146,7 +146,8 @@ export function planRun(host: RunHost, conv: Conversation, execution: ExecutionS
     for (const d of dues) steps.push({ due: start + d, llm: true, fn: (n) => (terminal(emit, conv, ...COMMANDS[conv.stepCounter++ % COMMANDS.length]!), llmCall(emit, conv, n)) });
   });
   const last = entries[entries.length - 1];
-  if (last) steps.push({ due: start + last.afterMs, fn: () => host.endRun(conv, last.status) });
+  // the run ends after its last step (a held `running` segment still has steps after its own entry)
+  if (last) steps.push({ due: Math.max(start + last.afterMs, ...steps.map((st) => st.due)), fn: () => host.endRun(conv, last.status) });
   // stable by due time: statuses first where planned first at the same instant
   const ordered = steps.map((st, i) => ({ ...st, i })).sort((a, b) => a.due - b.due || a.i - b.i);
   const llmSteps = Math.max(1, ordered.filter((st) => st.llm).length);
