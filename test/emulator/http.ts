@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from './engine.ts';
 import type { EmulatorOptions, FaultAction, Json, Scenario, ScenarioInput } from './types.ts';
-import { queryOffset, type Errors } from './validation.ts';
+import type { Errors } from './validation.ts';
+import { queryOffset } from './query.ts';
 
 export const CACHE_CONTROL = 'no-cache, no-store, must-revalidate, max-age=0';
 

@@ -2,7 +2,8 @@
 import type { Conversation } from '../engine.ts';
 import { detail, json, jsonBodyError, paginate, pyRepr, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
 import { dashed, parseUuid } from '../util.ts';
-import { Errors, pathUuid, queryBool, queryDatetime, queryLimit, validateSendMessage, validateUpdate } from '../validation.ts';
+import { Errors, validateSendMessage, validateUpdate } from '../validation.ts';
+import { pathUuid, queryBool, queryDatetime, queryLimit } from '../query.ts';
 
 export function conversationRoutes(app: App): Route[] {
   const routes = [

@@ -4,7 +4,8 @@ import { deliveredEvents } from '../events.ts';
 import { detail, json, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
 import type { Json } from '../types.ts';
 import { parseUuid } from '../util.ts';
-import { enumError, Errors, pathUuid, queryDatetime, queryEnum, queryLimit, queryUuid } from '../validation.ts';
+import { enumError, Errors } from '../validation.ts';
+import { pathUuid, queryDatetime, queryEnum, queryLimit, queryUuid } from '../query.ts';
 import { ownConversation } from './conversations.ts';
 
 export const EVENT_KINDS = [

@@ -1,6 +1,7 @@
 // Sandboxes (§9, §14.5) and GET /users/me.
 import { detail, json, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
-import { Errors, queryLimit } from '../validation.ts';
+import { Errors } from '../validation.ts';
+import { queryLimit } from '../query.ts';
 
 export function sandboxRoutes(app: App): Route[] {
   return [

@@ -2,7 +2,8 @@
 import { StartRejected, type Task } from '../engine.ts';
 import { detail, internalError, json, jsonBodyError, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route, type StreamSink } from '../http.ts';
 import type { Json } from '../types.ts';
-import { Errors, queryDatetime, queryEnum, queryLimit, queryUuid, queryUuidList, validateStartRequest } from '../validation.ts';
+import { Errors, validateStartRequest } from '../validation.ts';
+import { queryDatetime, queryEnum, queryLimit, queryUuid, queryUuidList } from '../query.ts';
 
 export const DUPLICATE_DETAIL = 'emulator: duplicate conversation_id is not modelled (not verified upstream)';
 
