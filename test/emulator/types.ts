@@ -44,7 +44,7 @@ export interface FollowUp {
   finalMessage: string;
 }
 
-/** What one started conversation does. Every field has a fast default (see DEFAULT_SCENARIO in engine.ts). */
+/** What one started conversation does. Every field has a fast default (see DEFAULT_SCENARIO in model.ts). */
 export interface Scenario {
   /** Time spent in each start-task phase before the next one. */
   phaseMs: number;
