@@ -3,14 +3,14 @@
 import { allEvents } from './events.ts';
 import { Lifecycle, type EngineOptions } from './lifecycle.ts';
 import { TERMINAL_EXECUTION, type Conversation, type Run, type Sandbox, type Task } from './model.ts';
-import { conversationJson, sandboxJson, taskJson } from './render.ts';
+import { conversationJson, sandboxJson, statsJson, taskJson } from './render.ts';
 import { autoTitle, finalResponse, planRun, userMessage } from './runs.ts';
 import type { ExecutionStatus, ExecutionStep, Json } from './types.ts';
 import { dashed, now } from './util.ts';
 
 export { DEFAULT_SCENARIO, START_PHASES, StartRejected, TERMINAL_EXECUTION, mergeScenario } from './model.ts';
 export type { Conversation, Sandbox, Task } from './model.ts';
-export type { EngineOptions } from './lifecycle.ts';
+export type { EngineNotice, EngineOptions } from './lifecycle.ts';
 
 export class Engine extends Lifecycle {
   constructor(opts: EngineOptions) {
@@ -99,8 +99,8 @@ export class Engine extends Lifecycle {
     return this.conversations.get(conversationId)?.agentTitle ?? null;
   }
 
-  setAgentTitle(conversationId: string, title: string): boolean {
-    const conv = this.conversations.get(conversationId);
+  setAgentTitle(target: Conversation | string, title: string): boolean {
+    const conv = typeof target === 'string' ? this.conversations.get(target) : target;
     if (!conv) return false;
     conv.agentTitle = title;
     return true;
@@ -157,6 +157,16 @@ export class Engine extends Lifecycle {
 
   conversationJson(conv: Conversation): Json {
     return conversationJson(conv, this.sandboxes.get(conv.sandboxId), this.agentUrl(conv.sandboxId));
+  }
+
+  /** Every event as the agent server has it (no batching lag). */
+  allEvents(conv: Conversation): Json[] {
+    return allEvents(conv);
+  }
+
+  /** ConversationStats as the SDK sends it in a `stats` state update. */
+  statsJson(conv: Conversation): Json {
+    return statsJson(conv);
   }
 
   /** The agent server's get_agent_final_response: every event, no batching lag (§7.3, §14.7). */

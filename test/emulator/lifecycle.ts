@@ -4,7 +4,7 @@ import { EventPipe } from './events.ts';
 import { START_PHASES, StartRejected, type Conversation, type Sandbox, type Task } from './model.ts';
 import type { Scenario } from './types.ts';
 import { taskJson } from './render.ts';
-import type { SandboxStatus, StartTaskStatus, Transition } from './types.ts';
+import type { Json, SandboxStatus, StartTaskStatus, Transition } from './types.ts';
 import { base62, newHex, now, Timers } from './util.ts';
 import type { StartRequest } from './validation.ts';
 
@@ -15,7 +15,12 @@ export interface EngineOptions {
   legacy?: boolean;
   /** §14.5, per user. */
   maxSandboxes?: number;
+  /** The agent server's base URL, when it runs on its own port (agent-server.ts); else `{baseUrl}/runtime/{sandbox}`. */
+  agentBaseUrl?: () => string;
 }
+
+/** What an agent-server emulator is told about: every event written, every sandbox status change. */
+export type EngineNotice = { type: 'event'; conv: Conversation; json: Json } | { type: 'sandbox'; sandbox: Sandbox };
 
 export abstract class Lifecycle {
   readonly tasks = new Map<string, Task>();
@@ -25,10 +30,17 @@ export abstract class Lifecycle {
   readonly timers = new Timers();
   /** Subscribe with events.onEvent (agent-server side) or events.onDelivery (app-server webhook). */
   readonly events = new EventPipe(this.timers);
+  /** Notices for the agent-server emulator (events as written, sandbox changes). */
+  readonly listeners = new Set<(notice: EngineNotice) => void>();
   protected readonly opts: EngineOptions;
 
   constructor(opts: EngineOptions) {
     this.opts = opts;
+    this.events.onEvent((conv, json) => this.notify({ type: 'event', conv, json }));
+  }
+
+  protected notify(notice: EngineNotice): void {
+    for (const l of [...this.listeners]) l(notice);
   }
 
   /** READY: the conversation record and its first run. */
@@ -51,6 +63,7 @@ export abstract class Lifecycle {
   }
 
   agentUrl(sandboxId: string): string {
+    if (this.opts.agentBaseUrl) return this.opts.agentBaseUrl();
     return `${this.opts.baseUrl()}/runtime/${sandboxId}`;
   }
 
@@ -187,6 +200,7 @@ export abstract class Lifecycle {
     this.sandboxes.set(id, sb);
     task.sandboxId = id;
     this.transition('sandbox', task.id, task.conversationId, id, 'STARTING', sb.createdAt);
+    this.notify({ type: 'sandbox', sandbox: sb });
   }
 
   // ---- sandboxes ----------------------------------------------------------------------------
@@ -205,6 +219,7 @@ export abstract class Lifecycle {
     if (sb.status === status) return;
     sb.status = status;
     this.transition('sandbox', sb.taskId, sb.conversationId, sb.id, status, now(), cause);
+    this.notify({ type: 'sandbox', sandbox: sb });
     for (const conv of this.convsOnSandbox(sb.id)) {
       if (status === 'RUNNING') this.sandboxUp(conv);
       else if (status === 'PAUSED') this.sandboxDown(conv);

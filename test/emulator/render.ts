@@ -73,6 +73,12 @@ export function conversationJson(conv: Conversation, sb: Sandbox | undefined, ag
   };
 }
 
+/** ConversationStats as the SDK writes it in a `stats` state update: one MetricsSnapshot per LLM usage id. */
+export function statsJson(conv: Conversation): Json {
+  const m = metricsJson(conv);
+  return { usage_to_metrics: m ? { agent: m } : {} };
+}
+
 /** MetricsSnapshot (§5); null when the scenario has no metrics. */
 export function metricsJson(conv: Conversation): Json | null {
   if (!conv.scenario.metrics) return null;

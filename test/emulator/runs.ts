@@ -1,7 +1,7 @@
 // What the agent does in one run: the timeline of execution statuses, agent steps and their events.
 // No timers here: planRun() returns dated steps; the engine plays them while the sandbox is RUNNING.
 import type { Conversation, Step } from './model.ts';
-import { metricsJson } from './render.ts';
+import { statsJson } from './render.ts';
 import type { ExecutionStatus, ExecutionStep, Json } from './types.ts';
 import { base62 } from './util.ts';
 import { contentText } from './validation.ts';
@@ -81,7 +81,7 @@ function llmCall(emit: Emit, conv: Conversation, stepsInRun: number): void {
     conv.metrics.completion += m.completionTokens / stepsInRun;
     conv.perTurn = Math.round((m.promptTokens + m.completionTokens) / stepsInRun);
   }
-  emit(conv, 'environment', 'ConversationStateUpdateEvent', { key: 'stats', value: { usage_to_metrics: m ? { agent: metricsJson(conv) } : {} } });
+  emit(conv, 'environment', 'ConversationStateUpdateEvent', { key: 'stats', value: statsJson(conv) });
 }
 
 function finalMessage(emit: Emit, conv: Conversation, message: string): void {

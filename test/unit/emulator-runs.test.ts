@@ -1,6 +1,8 @@
 // Emulator: runs, events, titles and messages (§5, §7, §8, §14.3, §14.4, §14.7, §14.8), over real HTTP.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCENARIO, Engine, mergeScenario } from '../emulator/engine.ts';
 import { dashed } from '../emulator/server.ts';
+import { Errors, validateStartRequest } from '../emulator/validation.ts';
 import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './emulator-kit.ts';
 
 closeAfterEach();
@@ -165,5 +167,26 @@ describe('titles (§14.3)', () => {
     expect(emu().setAgentTitle(b.convId, 'Set on the agent server')).toBe(true);
     await waitFor(async () => (await conversation(b.convId)).title === 'Set on the agent server');
     await waitFor(async () => (await conversation(a.convId)).title === 'Fix the bug');
+  });
+});
+
+describe('engine hooks (for an agent-server emulator)', () => {
+  it('notices every written event and sandbox change; onDelivery sees the batches', async () => {
+    const engine = new Engine({ baseUrl: () => 'http://emulator', llmModel: 'm', agentBaseUrl: () => 'http://agent' });
+    const notices: string[] = [];
+    const batches: number[] = [];
+    engine.listeners.add((n) => notices.push(n.type === 'event' ? String(n.json.kind) : `sandbox:${n.sandbox.status}`));
+    engine.events.onDelivery((_conv, batch) => batches.push(batch.length));
+    const request = validateStartRequest({ initial_message: { content: [{ type: 'text', text: 'x' }] } }, new Errors())!;
+    const task = engine.startTask('user', request, mergeScenario(DEFAULT_SCENARIO, { phaseMs: 1, eventFlushMs: 10 }));
+    await waitFor(() => batches.length > 0);
+    expect(notices.slice(0, 2)).toEqual(['sandbox:STARTING', 'sandbox:RUNNING']);
+    expect(notices).toContain('MessageEvent');
+    expect(engine.taskJson(task).agent_server_url).toBe('http://agent');
+    const conv = engine.conversations.get(task.conversationId)!;
+    expect(engine.setAgentTitle(conv, 'T')).toBe(true);
+    expect(engine.agentTitle(conv.id)).toBe('T');
+    expect(engine.allEvents(conv).length).toBe(notices.filter((n) => !n.startsWith('sandbox')).length);
+    engine.dispose();
   });
 });
