@@ -2,9 +2,8 @@
 // conversations and runs. No HTTP here.
 import { EventPipe } from './events.ts';
 import { START_PHASES, StartRejected, type Conversation, type Sandbox, type Task } from './model.ts';
-import type { Scenario } from './types.ts';
 import { taskJson } from './render.ts';
-import type { Json, SandboxStatus, StartTaskStatus, Transition } from './types.ts';
+import type { Json, SandboxStatus, Scenario, StartTaskStatus, Transition } from './types.ts';
 import { base62, newHex, now, Timers } from './util.ts';
 import type { StartRequest } from './validation.ts';
 
