@@ -129,5 +129,7 @@ export class Reporter {
     set(OUTPUT.commentId, this.#commentId);
     set(OUTPUT.commentUrl, this.#commentUrl);
     set(OUTPUT.skipReason, r.skipReason);
+    set(OUTPUT.prNumber, r.agentPr?.number);
+    set(OUTPUT.prUrl, r.agentPr?.url);
   }
 }

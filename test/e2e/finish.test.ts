@@ -21,21 +21,25 @@ const finished = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('wait: finished', () => {
-  it('reports the final message intact, the cost and tokens, and the PR', async () => {
+  it('reports the final message intact, the cost and tokens, and the PR the agent opened', async () => {
     const message = 'All done.\n\nI said "hi" and used `code`, ```fences```\nEOF\n$HOME ${{ github.token }} %0A <b>html</b>\nlast line';
-    w.emu.setDefaultScenario(finished({ finalMessage: message, metrics: { cost: 1.2345, promptTokens: 1000, completionTokens: 234 }, prNumber: [77] }));
+    const prUrl = 'https://github.com/octo-org/octo-repo/pull/77';
+    w.emu.setDefaultScenario(finished({ finalMessage: message, metrics: { cost: 1.2345, promptTokens: 1000, completionTokens: 234 }, agentPr: { url: prUrl } }));
     const run = await w.run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' } });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('finished');
     expect(run.outputs['execution-status']).toBe('finished');
-    expect(run.outputs['final-message']).toBe(message);
+    expect(run.outputs['final-message']).toContain(message);
     expect(run.outputs.cost).toBe('1.2345');
     expect(run.outputs.tokens).toBe('1234');
+    expect(run.outputs['pr-number']).toBe('77');
+    expect(run.outputs['pr-url']).toBe(prUrl);
     const body = w.gh.commentsOn(1)[0]?.body ?? '';
     expect(body).toContain('✅ Finished');
     expect(body).toContain('I said "hi"');
     expect(body).toContain('$1.23 · 1,234 tokens');
-    expect(body).toContain('**Triggered on:** pull request [octo-org/octo-repo#77](https://github.com/octo-org/octo-repo/pull/77)');
+    expect(body).toContain(`Pull request opened by the agent`);
+    expect(body).toContain(prUrl);
     expect(run.summary).toContain('I said "hi"');
     expect(run.summary).toContain('$1.23');
   });

@@ -1,7 +1,7 @@
 // Run the OpenHands Cloud emulator as a process:
 //   node test/emulator/cli.ts [--port N] [--host H] [--api-key K]... [--phase-ms N] [--event-lag-ms N]
 //        [--final-message TEXT] [--final-via finish|message|none] [--scenario JSON]
-//        [--no-rate-limits] [--no-stream-start] [--verbose]
+//        [--event-flush-ms N] [--max-sandboxes N] [--legacy] [--no-rate-limits] [--no-stream-start] [--verbose]
 // Prints "listening on <url>" and runs until killed. Drive it with the /_emulator/* endpoints.
 import { parseArgs } from 'node:util';
 import { startEmulator, type ScenarioInput } from './server.ts';
@@ -13,6 +13,9 @@ const { values } = parseArgs({
     'api-key': { type: 'string', multiple: true },
     'phase-ms': { type: 'string' },
     'event-lag-ms': { type: 'string' },
+    'event-flush-ms': { type: 'string' },
+    'max-sandboxes': { type: 'string' },
+    legacy: { type: 'boolean' },
     'final-message': { type: 'string' },
     'final-via': { type: 'string' },
     scenario: { type: 'string' },
@@ -27,7 +30,7 @@ if (values.help) {
   console.log(
     'usage: node test/emulator/cli.ts [--port N] [--host H] [--api-key K]... [--phase-ms N] [--event-lag-ms N]\n' +
       '       [--final-message TEXT] [--final-via finish|message|none] [--scenario JSON]\n' +
-      '       [--no-rate-limits] [--no-stream-start] [--verbose]',
+      '       [--event-flush-ms N] [--max-sandboxes N] [--legacy] [--no-rate-limits] [--no-stream-start] [--verbose]',
   );
   process.exit(0);
 }
@@ -46,7 +49,9 @@ const scenario: ScenarioInput = values.scenario ? (JSON.parse(values.scenario) a
 const phaseMs = num(values['phase-ms'], 'phase-ms');
 const eventLagMs = num(values['event-lag-ms'], 'event-lag-ms');
 if (phaseMs !== undefined) scenario.phaseMs = phaseMs;
+const eventFlushMs = num(values['event-flush-ms'], 'event-flush-ms');
 if (eventLagMs !== undefined) scenario.eventLagMs = eventLagMs;
+if (eventFlushMs !== undefined) scenario.eventFlushMs = eventFlushMs;
 if (values['final-message'] !== undefined) scenario.finalMessage = values['final-message'];
 if (values['final-via'] !== undefined) scenario.finalVia = values['final-via'] as ScenarioInput['finalVia'];
 
@@ -57,6 +62,8 @@ const emu = await startEmulator({
   scenario,
   rateLimits: !values['no-rate-limits'],
   streamStart: !values['no-stream-start'],
+  legacy: values.legacy ?? false,
+  maxSandboxes: num(values['max-sandboxes'], 'max-sandboxes'),
   log: values.verbose ?? false,
 });
 console.log(`listening on ${emu.url}`);

@@ -45,7 +45,7 @@ export interface FollowUp {
   finalMessage: string;
 }
 
-/** What one started conversation does. Every field has a fast default (see DEFAULT_SCENARIO in engine.ts). */
+/** What one started conversation does. Every field has a fast default (see DEFAULT_SCENARIO in model.ts). */
 export interface Scenario {
   /** Time spent in each start-task phase before the next one. */
   phaseMs: number;
@@ -61,10 +61,23 @@ export interface Scenario {
   finalVia: 'finish' | 'message' | 'none';
   /** Metrics added by each run (grow while running, complete at the end). null: `metrics` stays null. */
   metrics: ScenarioMetrics | null;
-  /** PR numbers appended to the conversation's pr_number when the first run ends (the agent "opened a PR"). */
-  prNumber: number[];
-  /** Events are visible through the app-server event API only this long after they happen. */
+  /** @deprecated Ignored: the service never writes pr_number (§14.4). Kept so that old callers compile; use agentPr. */
+  prNumber?: number[];
+  /** The agent prints this PR URL, as real agents do: a `gh pr create` terminal observation at the end of the
+   * first run, and the final message mentions it. Nothing records it (§14.4). */
+  agentPr?: { url: string };
+  /** Agent-server webhook batching (§14.7): a batch is posted once this many events are queued... */
+  eventBufferSize: number;
+  /** ...or this long after the first queued event (real default 30 s; scaled down for tests). */
+  eventFlushMs: number;
+  /** Extra delay between a batch's flush and its visibility in the app-server event API. */
   eventLagMs: number;
+  /** One agent step (LLM call: tool pair + `stats` state update) every stepMs while `running`.
+   * Unset: two steps per `running` segment. A `running` entry that is last holds the agent working:
+   * with stepMs, steps go on (at most 1000); without, two steps and then nothing until something else happens. */
+  stepMs?: number;
+  /** accumulated_cost added by each agent step; overrides the per-run `metrics.cost` split (a cost cap can be tested). */
+  costPerStep?: number;
   /** PAUSED: the sandbox is paused right after the last (terminal) execution status. */
   sandboxAfterEnd: 'RUNNING' | 'PAUSED';
   /** After READY + afterMs the sandbox goes to this status; the agent stops. */
@@ -73,7 +86,8 @@ export interface Scenario {
   followUp: FollowUp;
   /** Time a resumed sandbox spends in STARTING before RUNNING. */
   resumeMs: number;
-  /** If set, the auto-title (SetTitleCallbackProcessor) that replaces "Conversation xxxxx" once the first run ends. */
+  /** The agent server's auto-title (§14.3). Default: the first line of the first user message (at most 50 chars).
+   * The app server copies it over the stored title once, on the first delivered batch holding a MessageEvent. */
   autoTitle?: string;
 }
 
@@ -101,12 +115,15 @@ export interface EmulatorOptions {
   apiKeys?: string[];
   /** Default scenario (merged onto the built-in defaults). */
   scenario?: ScenarioInput;
-  /** false: POST /stream-start answers like an unknown route. Default true. */
+  /** false: POST /stream-start answers like an unknown route (405). Default true. */
   streamStart?: boolean;
+  /** An older server (§14.2): ignores the client's conversation_id, events only at /api/v1/events/search,
+   * no PATCH /app-conversations/{id}, no send-message. Default false. */
+  legacy?: boolean;
+  /** Per user: a sandbox start or resume first pauses the oldest RUNNING sandboxes beyond this (§14.5). Default 10. */
+  maxSandboxes?: number;
   /** false disables both layers. Default: on, with the real numbers. */
   rateLimits?: boolean | RateLimitOptions;
-  /** Status for non-GET requests to unknown paths. Default 404 (see README: real Starlette probably says 405). */
-  unknownMethodStatus?: 404 | 405;
   /** LLM model reported on conversations and metrics. */
   llmModel?: string;
   /** Log one line per request to stderr. */
@@ -132,7 +149,10 @@ export type FaultAction =
   | { kind: 'hang' }
   | { kind: 'html' }
   | { kind: 'stream-break'; afterItems: number }
-  | { kind: 'stream-stall'; afterItems: number };
+  | { kind: 'stream-stall'; afterItems: number }
+  /** The server's key lookup fails (§14.8): a request with a credential gets 401 {"error": error}
+   * (default "BearerTokenError"). With forMs, active for that long after addFault (times is then ignored). */
+  | { kind: 'key-store'; forMs?: number; error?: string };
 
 export type Fault = FaultMatch & FaultAction;
 
@@ -163,6 +183,8 @@ export interface Transition {
   status: StartTaskStatus | ExecutionStatus | SandboxStatus;
   /** epoch ms with fraction */
   at: number;
+  /** Set when the service did it on its own: 'max-sandboxes' = auto-pause (§14.5). */
+  cause?: 'max-sandboxes';
 }
 
 export type Json = Record<string, unknown>;
@@ -195,10 +217,16 @@ export interface Emulator {
   readonly sandboxes: Json[];
   /** Every sandbox session key ever issued, whatever the sandbox status (e.g. to check that none leaks). */
   sessionApiKeys(): string[];
-  /** All events of a conversation (ignores eventLagMs). */
+  /** All events of a conversation, as the agent server has them (no batching, no lag). */
   events(conversationId: string): Json[];
+  /** The events the app server has received so far (what its event search sees). */
+  deliveredEvents(conversationId: string): Json[];
   state(): EmulatorState;
-  /** Same as POST /api/v1/sandboxes/{id}/pause; false if unknown. */
+  /** The agent server's title (its auto-title, or what its own PATCH set): what the app server copies (§14.3). */
+  agentTitle(conversationId: string): string | null;
+  /** What the agent server's title PATCH does; false if the conversation is unknown. */
+  setAgentTitle(conversationId: string, title: string): boolean;
+  /** Someone (the user) paused it: same as POST /api/v1/sandboxes/{id}/pause; false if unknown. */
   pauseSandbox(id: string): boolean;
   resumeSandbox(id: string): boolean;
   /** Move a conversation's updated_at `ms` into the past. */

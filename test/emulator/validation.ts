@@ -1,7 +1,7 @@
-// FastAPI/pydantic-style validation of request bodies and query parameters (422 bodies, §2.1, §9).
+// FastAPI/pydantic-style validation of request bodies (422 bodies, §2.1, §9); query and path parameters are in query.ts.
 // Only what a client can plausibly trip over is validated; the error texts follow pydantic v2.
 import type { Json } from './types.ts';
-import { dashed, parseDatetime, parseUuid, type ParsedDatetime } from './util.ts';
+import { dashed, parseUuid } from './util.ts';
 
 export type Loc = Array<string | number>;
 
@@ -41,7 +41,7 @@ export function enumError(errors: Errors, loc: Loc, values: readonly string[], i
   errors.add(values.length === 1 ? 'literal_error' : 'enum', loc, `Input should be ${expected}`, input, { expected });
 }
 
-function uuidError(errors: Errors, loc: Loc, input: unknown): void {
+export function uuidError(errors: Errors, loc: Loc, input: unknown): void {
   if (typeof input !== 'string') {
     errors.add('uuid_type', loc, 'UUID input should be a string, bytes or UUID object', input);
     return;
@@ -81,7 +81,7 @@ function optEnum(errors: Errors, loc: Loc, v: unknown, values: readonly string[]
   return v;
 }
 
-function optUuid(errors: Errors, loc: Loc, v: unknown): string | null {
+export function optUuid(errors: Errors, loc: Loc, v: unknown): string | null {
   if (v === undefined || v === null) return null;
   const hex = parseUuid(v);
   if (!hex) uuidError(errors, loc, v);
@@ -290,78 +290,4 @@ export function validateUpdate(body: unknown, errors: Errors): Json | null {
   if ('public' in body) out.public = optBool(errors, ['body', 'public'], body.public);
   if ('git_provider' in body) out.git_provider = optEnum(errors, ['body', 'git_provider'], body.git_provider, GIT_PROVIDERS);
   return errors.ok ? out : null;
-}
-
-// ---- query parameters -------------------------------------------------------------------
-
-/** `limit` with gt=0, le=100, default 100. */
-export function queryLimit(q: URLSearchParams, errors: Errors): number {
-  const raw = q.get('limit');
-  if (raw === null) return 100;
-  if (!/^[+-]?\d+$/.test(raw.trim())) {
-    errors.add('int_parsing', ['query', 'limit'], 'Input should be a valid integer, unable to parse string as an integer', raw);
-    return 100;
-  }
-  const n = Number(raw);
-  if (n <= 0) errors.add('greater_than', ['query', 'limit'], 'Input should be greater than 0', raw, { gt: 0 });
-  else if (n > 100) errors.add('less_than_equal', ['query', 'limit'], 'Input should be less than or equal to 100', raw, { le: 100 });
-  return n;
-}
-
-/** `page_id` is a stringified offset; anything else restarts from 0 (§5). */
-export function queryOffset(q: URLSearchParams): number {
-  const raw = q.get('page_id');
-  if (raw === null || !/^\d+$/.test(raw)) return 0;
-  return Number(raw);
-}
-
-export function queryDatetime(q: URLSearchParams, name: string, errors: Errors): ParsedDatetime | null {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return null;
-  const d = parseDatetime(raw);
-  if (!d) errors.add('datetime_from_date_parsing', ['query', name], 'Input should be a valid datetime or date, invalid character in year', raw, { error: 'invalid character in year' });
-  return d;
-}
-
-export function queryUuid(q: URLSearchParams, name: string, errors: Errors): string | null {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return null;
-  return optUuid(errors, ['query', name], raw);
-}
-
-export function queryEnum<T extends string>(q: URLSearchParams, name: string, values: readonly T[], fallback: T, errors: Errors): T {
-  const raw = q.get(name);
-  if (raw === null) return fallback;
-  if (!(values as readonly string[]).includes(raw)) {
-    enumError(errors, ['query', name], values, raw);
-    return fallback;
-  }
-  return raw as T;
-}
-
-export function queryBool(q: URLSearchParams, name: string, errors: Errors): boolean {
-  const raw = q.get(name);
-  if (raw === null) return false;
-  const v = raw.toLowerCase();
-  if (['true', '1', 'yes', 'on', 't', 'y'].includes(v)) return true;
-  if (['false', '0', 'no', 'off', 'f', 'n'].includes(v)) return false;
-  errors.add('bool_parsing', ['query', name], 'Input should be a valid boolean, unable to interpret input', raw);
-  return false;
-}
-
-/** Repeated UUID query param (start-tasks `ids`): required; invalid entries give 422. */
-export function queryUuidList(q: URLSearchParams, name: string, errors: Errors): string[] {
-  const raw = q.getAll(name);
-  if (raw.length === 0) errors.missing(['query', name]);
-  return raw.map((r, i) => {
-    const hex = parseUuid(r);
-    if (!hex) uuidError(errors, ['query', name, i], r);
-    return hex ?? '';
-  });
-}
-
-export function pathUuid(value: string, name: string, errors: Errors): string {
-  const hex = parseUuid(value);
-  if (!hex) uuidError(errors, ['path', name], value);
-  return hex ?? '';
 }
