@@ -14,7 +14,7 @@ const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** Elements whose contents never render (GitHub drops them, or the browser never shows them); unterminated ones run to the end. */
-const CONTENTLESS = /<(script|style|template|noscript|iframe|svg|math|xmp|noembed|noframes|object|plaintext)\b[^>]*>[\s\S]*?(<\/\1\s*>|$)/gi;
+const CONTENTLESS = /<(script|style|template|noscript|iframe|svg|math|xmp|noembed|noframes|object|plaintext)\b[^<>]*>[\s\S]*?(<\/\1\s*>|$)/gi;
 /** An HTML start tag with its attributes (quoted values may hold `>`). */
 const TAG = /<([a-z][a-z0-9-]*)((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*(\/?)>/gi;
 const ATTR = /\s+([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?/g;
@@ -39,11 +39,11 @@ function hideMarkup(text: string): string {
     t = outsideCode(t, CODE, (u) =>
       u
         // Markdown image alt text and link titles are invisible when rendered.
-        .replace(/!\[[^\]]*\]/g, '![]') // inline, reference and shortcut images alike
-        .replace(/(\]\(\s*<?[^)\s>]+>?)\s+("[^"]*"|'[^']*'|\([^)]*\))\s*\)/g, '$1)')
-        .replace(/^(\s*\[[^\]]+\]:\s*\S+)\s+("[^"]*"|'[^']*'|\([^)]*\))\s*$/gm, '$1')
+        .replace(/!\[(?:[^\][]|\[[^\][]*\])*\]/g, '![]') // inline, reference and shortcut images alike
+        .replace(/(\]\(\s*<?[^()\s<>]{1,2048}>?)\s+("[^"]*"|'[^']*'|\([^()]*\))\s*\)/g, '$1)')
+        .replace(/^( {0,3}\[[^\]\n]+\]:[ \t]*\S+)[ \t]+("[^"]*"|'[^']*'|\([^()]*\))[ \t]*$/gm, '$1')
         .replace(CONTENTLESS, '')
-        .replace(/<([a-z][\w-]*)\b[^>]*\bhidden\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ''),
+        .replace(/<([a-z][\w-]*)\b[^<>]*\bhidden\b[^<>]*>[\s\S]*?<\/\1\s*>/gi, ''),
     );
     // …but attributes go everywhere: a tag that starts before a backtick wins over the code span.
     return t.replace(TAG, (_tag, name: string, attrs: string, slash: string) => {
@@ -73,10 +73,11 @@ export function outsideCode(text: string, code: RegExp, fn: (t: string) => strin
 export function visibleText(text: string): string {
   return outsideCode(sanitizeUntrusted(text, Infinity), CODE, (t) =>
     t
-      .replace(/^ {0,3}\[[^\]]+\]:.*$/gm, '') // link reference definitions render as nothing
-      .replace(/\]\[[^\]]*\]/g, ']') // the label of a full reference link
-      .replace(/\]\([^)]*\)/g, ']') // link and image targets
-      .replace(/<\/?[a-z][^>]*>/gi, ' '),
+      .replace(/^ {0,3}\[[^\]\n]+\]:.*$/gm, '') // link reference definitions render as nothing
+      .replace(/\]\[[^\][]*\]/g, ']') // the label of a full reference link
+      .replace(/\]\((?:[^()\n]|\([^()\n]*\)){0,2048}\)/g, ']') // link and image targets
+      .replace(TAG, ' ')
+      .replace(/<\/[a-z][a-z0-9-]*\s*>/gi, ' '),
   );
 }
 

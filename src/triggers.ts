@@ -22,7 +22,7 @@ const CHAINED_EVENTS = new Set(['workflow_run']);
 const ALWAYS_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
 
 /** HTML elements whose text is code or a quotation. */
-const HTML_QUOTE_OR_CODE = /<(code|pre|kbd|samp|tt|blockquote|q)\b[^>]*>[\s\S]*?(<\/\1\s*>|$)/gi;
+const HTML_QUOTE_OR_CODE = /<(code|pre|kbd|samp|tt|blockquote|q)\b[^<>]*>[\s\S]*?(<\/\1\s*>|$)/gi;
 
 /**
  * The text a request is read from: what a reader sees (sanitized, no hidden markup), without

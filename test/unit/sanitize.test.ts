@@ -75,6 +75,16 @@ describe('visibleText', () => {
   });
 });
 
+describe('hostile input', () => {
+  // Each of these took seconds with scans that ran to the end of the text from every start.
+  it('does not backtrack on unclosed links, tags and attributes', { timeout: 3000 }, () => {
+    for (const unit of ['](((', '<a\n', '<b hidden', '<img alt="', '![[', '[a\n', '](x "']) {
+      const text = unit.repeat(Math.floor(60_000 / unit.length));
+      expect(typeof visibleText(text)).toBe('string');
+    }
+  });
+});
+
 describe('fence', () => {
   it('uses a fence longer than any backtick run inside', () => {
     expect(fence('plain')).toBe('```text\nplain\n```');
