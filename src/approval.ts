@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
+import { MARKER_PREFIX } from './constants.js';
 import type { EventContext } from './github/event.js';
 import { decideTrigger, isApproval, type Decision } from './triggers.js';
 
@@ -104,7 +105,7 @@ function approvalGesture(ctx: EventContext, cfg: ClassifyConfig): 'adding the la
     return action === 'labeled' && (ctx.addedLabel ?? '').toLowerCase() === cfg.label.toLowerCase() ? 'adding the label' : undefined;
   }
   const expected = eventName === 'pull_request_review' ? 'submitted' : 'created';
-  if (!ctx.comment || action !== expected) return undefined;
+  if (!ctx.comment || action !== expected || ctx.comment.body.includes(MARKER_PREFIX)) return undefined;
   return isApproval(ctx.comment.body, cfg.triggerPhrase) ? 'replying approve' : undefined;
 }
 

@@ -132,6 +132,9 @@ describe('the gates, in order', () => {
         why: 'the comment does not mention @openhands',
       });
     }
+    // Nor does the action's own status comment, whoever wrote it.
+    const own = event('issue_comment', issueComment({ body: '<!-- openhands-cloud-action key="k" state="" -->\n@openhands approve', sender: 'maintainer' }));
+    expect(await run(own, pending)).toMatchObject({ kind: 'skip', why: expect.stringContaining('own status comment') });
     const edited = event('issue_comment', issueComment({ body: '@openhands approve', sender: 'maintainer', action: 'edited' }));
     expect(await run(edited, pending)).toMatchObject({ kind: 'skip', why: expect.stringContaining('edited') });
   });
