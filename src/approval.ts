@@ -84,6 +84,7 @@ type ClassifyConfig = Pick<Config, 'triggerPhrase' | 'label' | 'trigger'>;
  * - Nothing held: the label is a normal trigger; an `approve` reply is skipped (there is
  *   nothing to approve, and "approve" alone is no task worth a paid run).
  * - An approval is never itself a request: its text does not reach the prompt.
+ * - A maintainer's own request while one is held runs as theirs; its report drops the hold.
  * - Edited comments, quoted, code-formatted or hidden "approve" do not count (see `isApproval`).
  */
 export function classifyTrigger(ctx: EventContext, cfg: ClassifyConfig, approval: ApprovalState | undefined): Classified {
@@ -99,7 +100,11 @@ export function classifyTrigger(ctx: EventContext, cfg: ClassifyConfig, approval
   return d.run ? { kind: 'request', why: d.why } : { kind: 'skip', why: d.why };
 }
 
-function approvalGesture(ctx: EventContext, cfg: ClassifyConfig): 'adding the label' | 'replying approve' | undefined {
+/**
+ * Whether the event would approve a held request. With classifyTrigger(ctx, cfg, undefined) a
+ * skip, only such an event needs the sticky comment's marker to decide: others skip at once.
+ */
+export function approvalGesture(ctx: EventContext, cfg: ClassifyConfig): 'adding the label' | 'replying approve' | undefined {
   const { eventName, action } = ctx;
   if (['issues', 'pull_request', 'pull_request_target'].includes(eventName)) {
     return action === 'labeled' && (ctx.addedLabel ?? '').toLowerCase() === cfg.label.toLowerCase() ? 'adding the label' : undefined;

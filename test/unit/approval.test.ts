@@ -1,6 +1,7 @@
 /** The approval path for outsiders, over real webhook payloads (@octokit/webhooks-examples). */
 import { describe, expect, it } from 'vitest';
 import {
+  approvalGesture,
   approvalLine,
   classifyTrigger,
   digestOf,
@@ -146,6 +147,15 @@ describe('the gates, in order', () => {
     expect(await run(reply, undefined)).toEqual({ kind: 'skip', why: 'no request is waiting for approval here' });
     // Once approved, the request is no longer waiting.
     expect(await run(reply, { held, approvedBy: 'owner', approvedAt: NOW })).toEqual({ kind: 'skip', why: 'no request is waiting for approval here' });
+  });
+
+  it('tells which skipped events still need the marker: only approval gestures', () => {
+    const reply = event('issue_comment', issueComment({ body: '@openhands approve', sender: 'maintainer' }));
+    expect(classifyTrigger(reply, cfg, undefined).kind).toBe('skip');
+    expect(approvalGesture(reply, cfg)).toBe('replying approve');
+    const chatter = event('issue_comment', issueComment({ body: 'thanks!', sender: 'maintainer' }));
+    expect(classifyTrigger(chatter, cfg, pending).kind).toBe('skip');
+    expect(approvalGesture(chatter, cfg)).toBeUndefined();
   });
 
   it("a maintainer's own request while one is held runs as theirs", async () => {
