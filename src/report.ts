@@ -1,4 +1,5 @@
 /** What a run knows about its conversation: the one state the comment, summary and outputs show. */
+import type { ApprovalState } from './approval.js';
 
 export type RunStatus =
   | 'pending'
@@ -70,6 +71,8 @@ export interface Report {
   /** a follow-up's progress, kept in the marker so a re-run does not send it twice or lose it */
   followUp?: 'pending' | 'sent';
   previous: PastConversation[];
+  /** untrusted=ask: the held request and its approver, kept in the marker (see approval.ts) */
+  approval?: ApprovalState;
 }
 
 export function conversationUrl(baseUrl: string, id: string): string {

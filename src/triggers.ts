@@ -5,8 +5,12 @@
 import type { Config } from './config.js';
 import { MARKER_PREFIX } from './constants.js';
 import type { EventContext } from './github/event.js';
+import { visibleText } from './sanitize.js';
 
-export type Decision = { readonly run: true; readonly why: string } | { readonly run: false; readonly why: string };
+export type Decision =
+  | { readonly run: true; readonly why: string }
+  /** `outsider`: the refusal is a person without write access (not a bot), whose request untrusted=ask may hold */
+  | { readonly run: false; readonly why: string; readonly outsider?: string };
 
 const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment', 'pull_request_review']);
 const ITEM_EVENTS = new Set(['issues', 'pull_request', 'pull_request_target']);
@@ -14,30 +18,77 @@ const ITEM_EVENTS = new Set(['issues', 'pull_request', 'pull_request_target']);
 const TRUSTED_EVENTS = new Set(['schedule', 'workflow_dispatch', 'push', 'repository_dispatch']);
 /** Runs after another workflow: always runs, with the upstream actor checked too. */
 const CHAINED_EVENTS = new Set(['workflow_run']);
+/** With `trigger: always`, the item actions that mean "there is new work here". */
+const ALWAYS_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
 
-/** Text with quoted replies and code removed: a quoted or code-formatted mention is not a request. */
-function liveText(text: string): string {
-  return text
-    .replace(/```[\s\S]*?(```|$)/g, ' ')
+/** HTML elements whose text is code or a quotation. */
+const HTML_QUOTE_OR_CODE = /<(code|pre|kbd|samp|tt|blockquote|q)\b[^<>]*>[\s\S]*?(<\/\1\s*>|$)/gi;
+
+/**
+ * The text a request is read from: what a reader sees (sanitized, no hidden markup), without
+ * quoted replies and code, so a quoted, code-formatted or hidden mention is not a request.
+ */
+export function liveText(text: string): string {
+  const lines = visibleText(text.replace(HTML_QUOTE_OR_CODE, ' '))
+    .replace(/^ {0,3}(```|~~~)[\s\S]*?(^ {0,3}\1[^\n]*$|(?![\s\S]))/gm, ' ')
     .replace(/`[^`\n]*`/g, ' ')
-    .split('\n')
-    .filter((line) => !/^\s*>/.test(line))
-    .join('\n');
+    .split('\n');
+  const live: string[] = [];
+  let indentedCode = false;
+  for (const [i, line] of lines.entries()) {
+    // An indented block after a blank line is code, unless it continues a list item.
+    const indented = /^( {4}|\t)/.test(line);
+    if (!indented && line.trim()) indentedCode = false;
+    else if (indented && (indentedCode || ((i === 0 || !lines[i - 1]?.trim()) && !inList(lines, i)))) indentedCode = true;
+    if (!indentedCode && !/^\s*>/.test(line)) live.push(line);
+  }
+  return live.join('\n');
 }
 
-/** `@openhands` as a whole word, case-insensitive: `@openhands-foo`, `a@openhands` and quotes do not count. */
+function inList(lines: readonly string[], i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    const l = lines[j] ?? '';
+    if (l.trim() && !/^( {4}|\t)/.test(l)) return /^\s*([-*+]|\d+[.)])\s/.test(l);
+  }
+  return false;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `@openhands` as a whole word, case-insensitive: `@openhands-foo`, `a@openhands`, quoted, code and hidden text do not count. */
 export function mentions(text: string, phrase: string): boolean {
-  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\w@./-])${escaped}(?![\\w-])`, 'i').test(liveText(text));
+  return new RegExp(`(^|[^\\w@./-])${escapeRe(phrase)}(?![\\w-])`, 'i').test(liveText(text));
 }
 
-export function decideTrigger(ctx: EventContext, cfg: Pick<Config, 'triggerPhrase' | 'label'>): Decision {
+/** A line of its own that says `<phrase> approve` (quoted, code-formatted or hidden ones do not count). */
+export function isApproval(text: string, phrase: string): boolean {
+  return new RegExp(`^\\s*${escapeRe(phrase)}[,:]?\\s+approved?[.!]*\\s*$`, 'im').test(liveText(text));
+}
+
+type TriggerConfig = Pick<Config, 'triggerPhrase' | 'label'> & Partial<Pick<Config, 'trigger'>>;
+
+/**
+ * Whether the event is a request to run the agent (who sent it is checked later).
+ *
+ * `trigger: always` runs every delivered comment (new ones only) and every item event that
+ * brings new work (opened, reopened, synchronize, ready_for_review) without the phrase or label.
+ * Edited and deleted comments never run: an edit would re-run (and re-bill) a request that
+ * already ran, and anyone who can comment could rewrite an old comment to replay it; write a new
+ * comment instead. Other item actions (closed, edited, unlabeled, …) do not run either, and
+ * labeled/assigned still need the trigger label or assignee, so that routine labelling does not
+ * start a review. Draft pull requests are not special: filter them in the workflow if wanted.
+ */
+export function decideTrigger(ctx: EventContext, cfg: TriggerConfig): Decision {
   const { eventName, action } = ctx;
+  const always = cfg.trigger === 'always';
   if (COMMENT_EVENTS.has(eventName)) {
     const expected = eventName === 'pull_request_review' ? 'submitted' : 'created';
     if (action !== expected) return { run: false, why: `the comment was ${action ?? 'changed'}; only new comments trigger a run` };
     const body = ctx.comment?.body ?? '';
     if (body.includes(MARKER_PREFIX)) return { run: false, why: "the comment is this action's own status comment" };
+    if (always) return { run: true, why: `${ctx.sender.login} commented (trigger: always)` };
     if (!mentions(body, cfg.triggerPhrase)) {
       return { run: false, why: `the comment does not mention ${cfg.triggerPhrase}` };
     }
@@ -45,6 +96,9 @@ export function decideTrigger(ctx: EventContext, cfg: Pick<Config, 'triggerPhras
   }
   if (ITEM_EVENTS.has(eventName)) {
     const what = eventName === 'issues' ? 'issue' : 'pull request';
+    if (always && action && ALWAYS_ACTIONS.has(action)) {
+      return { run: true, why: `${ctx.sender.login} ${action === 'synchronize' ? 'pushed to' : action.replace(/_/g, ' ')} the ${what} (trigger: always)` };
+    }
     if (action === 'labeled') {
       if ((ctx.addedLabel ?? '').toLowerCase() !== cfg.label.toLowerCase()) {
         return { run: false, why: `the label '${ctx.addedLabel ?? ''}' is not the trigger label '${cfg.label}'` };
@@ -65,7 +119,7 @@ export function decideTrigger(ctx: EventContext, cfg: Pick<Config, 'triggerPhras
       }
       return { run: false, why: `the ${what} was assigned to ${ctx.assignee ?? 'someone'}, not ${who}` };
     }
-    return { run: false, why: `'${action ?? ''}' ${eventName} events do not trigger a run` };
+    return { run: false, why: `'${action ?? ''}' ${eventName} events do not trigger a run${always ? ` (trigger: always runs ${[...ALWAYS_ACTIONS].join(', ')})` : ''}` };
   }
   if (TRUSTED_EVENTS.has(eventName) || CHAINED_EVENTS.has(eventName)) return { run: true, why: `${eventName} event` };
   return { run: false, why: `${eventName || 'this'} events are not a trigger for this action` };
@@ -108,7 +162,7 @@ export async function checkActors(
     }
     const level = await permissionOf(login);
     if (!WRITERS.has(level)) {
-      return { run: false, why: `${login} has '${level}' access; write, maintain or admin is needed` };
+      return { run: false, why: `${login} has '${level}' access; write, maintain or admin is needed`, outsider: login };
     }
   }
   return { run: true, why: `${actors.join(', ')} may run the agent` };

@@ -3,6 +3,7 @@
  * carries the comment-key and a small state (conversation, run, status, history) that
  * later runs read back to re-attach, follow up, or link the previous conversation.
  */
+import { parseApproval, type ApprovalState } from '../approval.js';
 import { GITHUB_COMMENT_LIMIT, MARKER_PREFIX } from '../constants.js';
 import type { PastConversation, Report, RunStatus } from '../report.js';
 import { renderReportMarkdown } from './markdown.js';
@@ -24,6 +25,8 @@ export interface MarkerState {
   readonly startedAt: number;
   readonly updatedAt: number;
   readonly previous: readonly PastConversation[];
+  /** untrusted=ask: the outsider's request held for approval, and who approved it */
+  readonly approval?: ApprovalState;
 }
 
 const MAX_PREVIOUS = 10;
@@ -47,6 +50,7 @@ export function markerState(r: Report): MarkerState {
     startedAt: r.startedAt,
     updatedAt: r.updatedAt,
     previous: r.previous.slice(0, MAX_PREVIOUS),
+    ...(r.approval ? { approval: r.approval } : {}),
   };
 }
 
@@ -58,7 +62,11 @@ export function parseMarker(body: string, key: string): MarkerState | undefined 
   if (!m) return undefined;
   try {
     const s = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as MarkerState;
-    return s && s.v === 1 && typeof s.runId === 'string' ? s : undefined;
+    if (!(s && s.v === 1 && typeof s.runId === 'string')) return undefined;
+    // A damaged approval is dropped, not trusted: nothing is approved from it.
+    const { approval, ...rest } = s;
+    const checked = parseApproval(approval);
+    return checked ? { ...rest, approval: checked } : rest;
   } catch {
     return undefined;
   }
