@@ -64,8 +64,8 @@ export interface Report {
   agentPr?: { readonly number: number; readonly url: string };
   /** max-cost, for the comment */
   maxCost?: number;
-  /** an outsider's held request (untrusted: ask): how maintainers approve it, who asked, who approved */
-  approval?: { readonly label: string; readonly phrase: string; readonly requestedBy: string; readonly approvedBy?: string };
+  /** how maintainers approve a held request (the label and trigger-phrase inputs), for the comment */
+  approvalHow?: { readonly label: string; readonly phrase: string };
   /** the text sent into an existing conversation, for follow-ups */
   followUpText?: string;
   /** a follow-up's progress, kept in the marker so a re-run does not send it twice or lose it */

@@ -60,7 +60,7 @@ function linksLine(r: Report, conversation: string | undefined): string {
   if (conversation) parts.push(`**[Open the conversation](${conversation})**`);
   else if (!r.final) parts.push('_conversation link once OpenHands accepts the start_');
   parts.push(`workflow run [#${r.runId}${r.runAttempt > 1 ? ` (attempt ${r.runAttempt})` : ''}](${r.runUrl})`);
-  if (r.approval?.approvedBy) parts.push(`requested by @${r.approval.requestedBy}, approved by @${r.approval.approvedBy}`);
+  if (r.approval?.approvedBy) parts.push(`requested by @${r.approval.held.author}, approved by @${r.approval.approvedBy}`);
   else if (r.followUpText === undefined) parts.push(`requested by @${r.actor}`); // a follow-up names its sender below
   return parts.join(' · ');
 }

@@ -3,6 +3,7 @@
  * what a reader should do next. Everything is derived from `status` and `final` alone, so the
  * line can never disagree with the status (the raw service states live in the details block).
  */
+import { approvalLine as heldLine } from '../approval.js';
 import { formatDuration } from '../duration.js';
 import type { Report, RunStatus } from '../report.js';
 
@@ -99,8 +100,8 @@ export function guidance(r: Report, links: { readonly conversation?: string }): 
 /** ONE line for maintainers: how to let an outsider's request through, and who asked. */
 export function approvalLine(r: Report): string {
   const a = r.approval;
-  if (!a) return 'A maintainer must approve this request before the agent starts.';
-  return `@${a.requestedBy} asked for a run. Maintainers: approve it by adding the label ${code(a.label)} or replying ${code(`${a.phrase} approve`)}.`;
+  if (!a || !r.approvalHow) return 'A maintainer must approve this request before the agent starts.';
+  return heldLine(a, { label: r.approvalHow.label, triggerPhrase: r.approvalHow.phrase });
 }
 
 /** Inline code that survives backticks inside the text. */

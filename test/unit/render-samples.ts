@@ -53,14 +53,14 @@ export const SAMPLES: Record<string, Report> = {
   cancelled: report({ status: 'cancelled', final: true, ...running, sandboxStatus: 'PAUSED', error: 'The job was cancelled while waiting; the sandbox was paused so it stops costing money (on-cancel: pause)' }),
   skipped: report({ status: 'skipped', final: true, skipReason: 'bob has read access; a run needs write, maintain or admin' }),
   followed_up: report({ status: 'followed_up', final: true, ...running, executionStatus: 'running', followUp: 'sent', followUpText: 'also fix the docs' }),
-  awaiting_approval: report({ status: 'awaiting_approval', final: true, actor: 'mallory', approval: { label: 'openhands', phrase: '@openhands', requestedBy: 'mallory' } }),
+  awaiting_approval: report({ status: 'awaiting_approval', final: true, actor: 'mallory', approval: { held: { kind: 'issue_comment', id: 11, number: 1, author: 'mallory', digest: 'd', url: 'https://github.com/octo-org/octo-repo/issues/1#issuecomment-11', event: 'issue_comment created', heldAt: 0 } }, approvalHow: { label: 'openhands', phrase: '@openhands' } }),
   'finished (approved)': report({
     status: 'finished',
     final: true,
     ...running,
     executionStatus: 'finished',
     actor: 'carol',
-    approval: { label: 'openhands', phrase: '@openhands', requestedBy: 'mallory', approvedBy: 'carol' },
+    approval: { held: { kind: 'issue_comment', id: 11, number: 1, author: 'mallory', digest: 'd', url: 'https://github.com/octo-org/octo-repo/issues/1#issuecomment-11', event: 'issue_comment created', heldAt: 0 }, approvedBy: 'carol', approvedAt: 1 },
     finalMessage: 'Done.',
   }),
   'finished (long message, earlier runs)': report({

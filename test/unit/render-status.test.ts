@@ -162,7 +162,7 @@ describe('what happened and what to do', () => {
     const lines = visible(md).trim().split('\n').filter(Boolean);
     expect(lines).toEqual([
       "### OpenHands · 🔒 Waiting for a maintainer's approval",
-      '@mallory asked for a run. Maintainers: approve it by adding the label `openhands` or replying `@openhands approve`.',
+      "@mallory's [request](https://github.com/octo-org/octo-repo/issues/1#issuecomment-11) needs a maintainer's approval: add the label `openhands` or reply `@openhands approve`.",
     ]);
     expect(renderReportMarkdown(report({ status: 'awaiting_approval', final: true }))).toContain('A maintainer must approve this request');
   });
