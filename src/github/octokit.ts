@@ -1,19 +1,111 @@
-import { getOctokit } from '@actions/github';
+/**
+ * The one Octokit factory, holding the whole GitHub retry policy. Built from
+ * `@actions/github/lib/utils`, not the package root: the root builds `context` at import, which
+ * parses GITHUB_EVENT_PATH and would crash the bundle on a bad event file (src/github/event.ts
+ * reads it instead, tolerantly).
+ *
+ * Bounds (per call): an attempt gets 30 s; 5xx and "no answer" are retried twice (after 1 s and
+ * 4 s, or the answer's Retry-After up to 30 s); a secondary rate limit twice after its
+ * Retry-After (at most 60 s); a primary limit once, and only when it resets within 60 s. So a
+ * call ends within about 2 minutes even if GitHub misbehaves throughout, and never waits an hour
+ * for a reset.
+ */
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { GitHub, getOctokitOptions } from '@actions/github/lib/utils';
 
-export type Octokit = ReturnType<typeof getOctokit>;
+export type Octokit = InstanceType<typeof GitHub>;
 
-/** No GitHub call may hang the job: each gets this long (Octokit has no timeout of its own). */
+export interface OctokitOptions {
+  /** each attempt of a call gets this long (Octokit has no timeout of its own) */
+  readonly timeoutMs?: number;
+  /** how long one second of Retry-After or backoff lasts (tests shrink it; GitHub's answers stay real) */
+  readonly secondMs?: number;
+  /** told about each retry, for the log */
+  readonly onRetry?: (message: string) => void;
+}
+
 const GITHUB_TIMEOUT_MS = 30_000;
+const RETRIES = 2;
+const MAX_5XX_RETRY_AFTER_S = 30;
+const LIMIT_RETRIES = 2;
+const MAX_LIMIT_WAIT_S = 60;
+
+type Plugin = Parameters<typeof GitHub.plugin>[0];
 
 /**
- * An Octokit for GITHUB_API_URL (GitHub Enterprise Server too). The timeout is added by a hook,
- * not a `request` option: that would replace @actions/github's proxy-aware fetch (Octokit merges
- * defaults shallowly).
+ * An Octokit for `apiUrl` (GitHub Enterprise Server too) with retry and throttling. The timeout
+ * is a hook, not a `request.signal` default: Octokit merges defaults shallowly, so a `request`
+ * option would replace @actions/github's proxy-aware fetch. The hook is the innermost one, so
+ * each retry gets a fresh 30 s rather than what is left of the first.
  */
-export function createOctokit(token: string, apiUrl: string, timeoutMs = GITHUB_TIMEOUT_MS): Octokit {
-  const octokit = getOctokit(token, { baseUrl: apiUrl });
-  octokit.hook.before('request', (options) => {
-    options.request = { ...options.request, signal: options.request?.signal ?? AbortSignal.timeout(timeoutMs) };
-  });
+export function createOctokit(token: string, apiUrl: string, opts: OctokitOptions = {}): Octokit {
+  const timeoutMs = opts.timeoutMs ?? GITHUB_TIMEOUT_MS;
+  const secondMs = opts.secondMs ?? 1000;
+  const note = opts.onRetry ?? (() => {});
+
+  const perAttemptTimeout: Plugin = (octokit) => {
+    octokit.hook.wrap('request', (request, options) => {
+      const caller = options.request?.signal;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
+      return request({ ...options, request: { ...options.request, signal } });
+    });
+  };
+
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+      const what = `${options.method} ${options.url}`;
+      if (retryCount < LIMIT_RETRIES && retryAfter <= MAX_LIMIT_WAIT_S) {
+        note(`GitHub ${kind} rate limit on ${what}: retrying in ${retryAfter} s`);
+        return true;
+      }
+      return false;
+    };
+
+  const MyOctokit = GitHub.plugin(perAttemptTimeout, retry, throttling);
+  const octokit = new MyOctokit(
+    getOctokitOptions(token, {
+      baseUrl: apiUrl,
+      retry: {
+        retries: RETRIES,
+        retryAfterBaseValue: secondMs,
+        // 403 and 429 are the throttling plugin's (it knows rate limits from permission errors).
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      },
+      throttle: {
+        // Its own spacing buckets: the plugin's default id is shared by every client in the process.
+        id: `openhands-${Math.random().toString(36).slice(2)}`,
+        retryAfterBaseValue: secondMs,
+        onSecondaryRateLimit: onLimit('secondary'),
+        onRateLimit: onLimit('primary'),
+      },
+    }),
+  );
+  honourRetryAfterOn5xx(octokit as unknown as RetryApi, note);
   return octokit;
+}
+
+interface RetryApi {
+  retry: { retryRequest: (error: RetriedError, retries: number, retryAfter: number) => RetriedError };
+}
+interface RetriedError {
+  status?: number;
+  response?: { headers?: Record<string, string | undefined> };
+  request?: { method?: string; url?: string; request?: { retryCount?: number } };
+}
+
+/** The retry plugin backs off 1 s, 4 s for a 5xx and ignores its Retry-After; a 503 that names a wait gets that wait. */
+function honourRetryAfterOn5xx(octokit: RetryApi, note: (m: string) => void): void {
+  const plain = octokit.retry.retryRequest;
+  octokit.retry.retryRequest = (error, retries, retryAfter) => {
+    const asked = Number(error.response?.headers?.['retry-after']);
+    const wait = Number.isFinite(asked) && asked > 0 ? Math.min(Math.max(asked, retryAfter), MAX_5XX_RETRY_AFTER_S) : retryAfter;
+    if ((error.request?.request?.retryCount ?? 0) < retries) {
+      const answer = error.response ? `answered ${error.status}` : 'did not answer';
+      note(`GitHub ${answer} to ${error.request?.method} ${error.request?.url}: retrying in ${wait} s`);
+    }
+    return plain(error, retries, wait);
+  };
 }

@@ -19,7 +19,7 @@ describe('createOctokit', () => {
 
   it('gives up on a call that hangs instead of hanging the job', async () => {
     gh.addFault({ kind: 'delay', ms: 3000, path: /\/issues\/1$/ });
-    const octokit = createOctokit(gh.token, gh.url, 300);
+    const octokit = createOctokit(gh.token, gh.url, { timeoutMs: 300 });
     const started = Date.now();
     await expect(octokit.rest.issues.get({ owner: 'octo-org', repo: 'octo-repo', issue_number: 1 })).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(2500);
