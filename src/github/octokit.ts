@@ -36,20 +36,24 @@ type Plugin = Parameters<typeof GitHub.plugin>[0];
 /**
  * An Octokit for `apiUrl` (GitHub Enterprise Server too) with retry and throttling. The timeout
  * is a hook, not a `request.signal` default: Octokit merges defaults shallowly, so a `request`
- * option would replace @actions/github's proxy-aware fetch. The hook is the innermost one, so
- * each retry gets a fresh 30 s rather than what is left of the first.
+ * option would replace @actions/github's proxy-aware fetch. Its plugin comes before the retry
+ * plugin, so its hook runs for each attempt: a retry gets a fresh 30 s, not what is left.
  */
 export function createOctokit(token: string, apiUrl: string, opts: OctokitOptions = {}): Octokit {
   const timeoutMs = opts.timeoutMs ?? GITHUB_TIMEOUT_MS;
   const secondMs = opts.secondMs ?? 1000;
   const note = opts.onRetry ?? (() => {});
 
+  // Every hook sees the same options object (each is bound to it): so the signal is set on it,
+  // afresh for each attempt, keeping the caller's own signal (a cancellation) in the mix.
+  const callerSignals = new WeakMap<object, AbortSignal | undefined>();
   const perAttemptTimeout: Plugin = (octokit) => {
     octokit.hook.wrap('request', (request, options) => {
-      const caller = options.request?.signal;
+      if (!callerSignals.has(options)) callerSignals.set(options, options.request?.signal);
+      const caller = callerSignals.get(options);
       const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
-      return request({ ...options, request: { ...options.request, signal } });
+      options.request = { ...options.request, signal: caller ? AbortSignal.any([caller, timeout]) : timeout };
+      return request(options);
     });
   };
 
