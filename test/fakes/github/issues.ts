@@ -150,7 +150,7 @@ export function issueRoutes(s: Store, r: Render, h: Helpers): Route[] {
       (ctx) => {
         const issue = issueOf(ctx);
         // Derived: comments, and issues/PRs of the repository whose title or body mention #n.
-        const mention = new RegExp(`(^|[^\\w&])#${issue.number}(?!\\d)`);
+        const mention = new RegExp(`(^|[^\\w&]|[\\w.-]+/[\\w.-]+)#${issue.number}(?!\\d)`);
         const events = [
           ...state.comments
             .filter((c) => c.repo === issue.repo && c.issue_number === issue.number)
