@@ -1,8 +1,9 @@
 /**
- * The one Octokit factory, holding the whole GitHub retry policy. Built from
- * `@actions/github/lib/utils`, not the package root: the root builds `context` at import, which
+ * The one Octokit factory, holding the whole GitHub retry policy. Built from @octokit/core and
+ * its plugins, not @actions/github: that builds `context` at import (its `lib/utils` too), which
  * parses GITHUB_EVENT_PATH and would crash the bundle on a bad event file (src/github/event.ts
- * reads it instead, tolerantly).
+ * reads it instead, tolerantly). Proxies: undici's EnvHttpProxyAgent honours https_proxy and
+ * no_proxy, as @actions/github's fetch does.
  *
  * Bounds (per call): an attempt gets 30 s; 5xx and "no answer" are retried twice (after 1 s and
  * 4 s, or the answer's Retry-After up to 30 s); a secondary rate limit twice after its
@@ -10,10 +11,14 @@
  * call ends within about 2 minutes even if GitHub misbehaves throughout, and never waits an hour
  * for a reset.
  */
+import { Octokit as Core } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { GitHub, getOctokitOptions } from '@actions/github/lib/utils';
+import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 
+const GitHub = Core.plugin(restEndpointMethods, paginateRest);
 export type Octokit = InstanceType<typeof GitHub>;
 
 export interface OctokitOptions {
@@ -35,8 +40,7 @@ type Plugin = Parameters<typeof GitHub.plugin>[0];
 
 /**
  * An Octokit for `apiUrl` (GitHub Enterprise Server too) with retry and throttling. The timeout
- * is a hook, not a `request.signal` default: Octokit merges defaults shallowly, so a `request`
- * option would replace @actions/github's proxy-aware fetch. Its plugin comes before the retry
+ * is a hook, not a `request.signal` default, so that it can be renewed: its plugin comes before the retry
  * plugin, so its hook runs for each attempt: a retry gets a fresh 30 s, not what is left.
  */
 export function createOctokit(token: string, apiUrl: string, opts: OctokitOptions = {}): Octokit {
@@ -69,26 +73,34 @@ export function createOctokit(token: string, apiUrl: string, opts: OctokitOption
     };
 
   const MyOctokit = GitHub.plugin(perAttemptTimeout, retry, throttling);
-  const octokit = new MyOctokit(
-    getOctokitOptions(token, {
-      baseUrl: apiUrl,
-      retry: {
-        retries: RETRIES,
-        retryAfterBaseValue: secondMs,
-        // 403 and 429 are the throttling plugin's (it knows rate limits from permission errors).
-        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
-      },
-      throttle: {
-        // Its own spacing buckets: the plugin's default id is shared by every client in the process.
-        id: `openhands-${Math.random().toString(36).slice(2)}`,
-        retryAfterBaseValue: secondMs,
-        onSecondaryRateLimit: onLimit('secondary'),
-        onRateLimit: onLimit('primary'),
-      },
-    }),
-  );
+  const dispatcher = new EnvHttpProxyAgent();
+  const octokit = new MyOctokit({
+    auth: token || undefined,
+    baseUrl: apiUrl,
+    userAgent: userAgent(),
+    request: { fetch: (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher }) },
+    retry: {
+      retries: RETRIES,
+      retryAfterBaseValue: secondMs,
+      // 403 and 429 are the throttling plugin's (it knows rate limits from permission errors).
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+    },
+    throttle: {
+      // Its own spacing buckets: the plugin's default id is shared by every client in the process.
+      id: `openhands-${Math.random().toString(36).slice(2)}`,
+      retryAfterBaseValue: secondMs,
+      onSecondaryRateLimit: onLimit('secondary'),
+      onRateLimit: onLimit('primary'),
+    },
+  });
   honourRetryAfterOn5xx(octokit as unknown as RetryApi, note);
   return octokit;
+}
+
+/** As @actions/github tags it: lets GitHub tie the requests to the job. */
+function userAgent(): string {
+  const id = process.env.ACTIONS_ORCHESTRATION_ID?.trim();
+  return `openhands-cloud-action${id ? ` actions_orchestration_id/${id.replace(/[^a-z0-9_.-]/gi, '_')}` : ''}`;
 }
 
 interface RetryApi {
