@@ -15,7 +15,7 @@ import { Octokit as Core } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
+import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 
 const GitHub = Core.plugin(restEndpointMethods, paginateRest);
@@ -37,6 +37,15 @@ const LIMIT_RETRIES = 2;
 const MAX_LIMIT_WAIT_S = 60;
 
 type Plugin = Parameters<typeof GitHub.plugin>[0];
+type Group = NonNullable<Extract<ThrottlingOptions, { onRateLimit: unknown }>['write']>;
+
+/**
+ * The throttling plugin spaces all writes 1 s apart (comment creates 3 s), a courtesy for bulk
+ * writers. A run writes a handful, and there the spacing only costs: the comment appears a second
+ * later and a cancelled job exits late. Its rate-limit handling stays; this replaces only the
+ * spacing queues (the plugin calls `group.key(id).schedule(options, task)`).
+ */
+const NO_SPACING = { key: () => ({ schedule: (_o: unknown, task: () => Promise<unknown>) => task() }) } as unknown as Group;
 
 /**
  * An Octokit for `apiUrl` (GitHub Enterprise Server too) with retry and throttling. The timeout
@@ -86,8 +95,8 @@ export function createOctokit(token: string, apiUrl: string, opts: OctokitOption
       doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
     },
     throttle: {
-      // Its own spacing buckets: the plugin's default id is shared by every client in the process.
-      id: `openhands-${Math.random().toString(36).slice(2)}`,
+      write: NO_SPACING,
+      notifications: NO_SPACING,
       retryAfterBaseValue: secondMs,
       onSecondaryRateLimit: onLimit('secondary'),
       onRateLimit: onLimit('primary'),

@@ -101,6 +101,15 @@ describe('createOctokit', () => {
     expect(gh.requests).toHaveLength(1);
   });
 
+  it('does not space writes out (the plugin would hold each a second, comment creates three)', async () => {
+    const octokit = createOctokit(gh.token, gh.url, { secondMs: 10 });
+    const started = Date.now();
+    for (const body of ['a', 'b', 'c']) await octokit.rest.issues.createComment({ owner, repo, issue_number: 1, body });
+    await octokit.rest.reactions.createForIssue({ owner, repo, issue_number: 1, content: 'eyes' });
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(gh.countWrites('POST')).toBe(4);
+  });
+
   it('lets a creator opt out of blind retries: a 500 on a comment create is tried once', async () => {
     gh.addFault({ method: 'POST', status: 500 });
     const octokit = createOctokit(gh.token, gh.url, { secondMs: 10 });
