@@ -61,10 +61,12 @@ describe('the final comment always lands', () => {
 
   it('the post step rewrites a final state whose write failed, without calling it cancelled', async () => {
     w.emu.setDefaultScenario({ phaseMs: 5 });
-    w.gh.addFault({ method: 'PATCH', path: /\/issues\/comments\//, status: 502, times: 3 });
+    // Every edit fails while the main step runs (each is retried, so a count would be fragile).
+    w.gh.addFault({ method: 'PATCH', path: /\/issues\/comments\//, status: 502, times: Infinity });
     const main = await w.run({ event: 'issues', payload: labeled() });
     expect(main.code).toBe(0);
     expect(w.gh.commentsOn(1)[0]?.body).not.toContain('Ready');
+    w.gh.clearFaults();
     const post = await w.run({ event: 'issues', payload: labeled(), phase: 'post', state: main.state });
     expect(post.code).toBe(0);
     const body = w.gh.commentsOn(1)[0]?.body ?? '';
