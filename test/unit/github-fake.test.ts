@@ -1,4 +1,6 @@
-import { getOctokit } from '@actions/github';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
 
@@ -6,6 +8,9 @@ const owner = 'octo-org';
 const repo = 'octo-repo';
 
 let fake: GitHubFake;
+// A plain Octokit, without retries: each fault is seen as the fake answers it.
+const Plain = Octokit.plugin(restEndpointMethods, paginateRest);
+const getOctokit = (token: string, opts: { baseUrl: string }) => new Plain({ auth: token, baseUrl: opts.baseUrl });
 let octokit: ReturnType<typeof getOctokit>;
 
 async function status(p: Promise<unknown>): Promise<number> {
