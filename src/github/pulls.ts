@@ -53,6 +53,9 @@ function namesConversation(pr: PullLike, l: PullRequestLookup): boolean {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** GitHub's timestamps are whole seconds: a PR opened in the run's first second reads as before it. */
+const createdSince = (iso: string | undefined, since: number): boolean => Date.parse(iso ?? '') >= since - 1000;
+
 export async function findAgentPullRequest(octokit: Octokit, l: PullRequestLookup): Promise<FoundPullRequest | undefined> {
   const maxPages = l.maxPages ?? 2;
   const where = `${l.owner}/${l.repo}`;
@@ -61,7 +64,7 @@ export async function findAgentPullRequest(octokit: Octokit, l: PullRequestLooku
     const { data } = await github(`listing pull requests of ${where}`, () =>
       octokit.rest.pulls.list({ owner: l.owner, repo: l.repo, state: 'all', sort: 'created', direction: 'desc', per_page: 50, page }),
     );
-    const recent = data.filter((p) => Date.parse(p.created_at) >= l.since);
+    const recent = data.filter((p) => createdSince(p.created_at, l.since));
     fresh.push(...recent);
     if (data.length < 50 || recent.length < data.length) break;
   }
@@ -89,7 +92,7 @@ async function fromTimeline(octokit: Octokit, l: PullRequestLookup, maxPages: nu
       const issue = e.source?.issue;
       const repoName = issue?.repository?.full_name;
       const sameRepo = !repoName || repoName.toLowerCase() === `${l.owner}/${l.repo}`.toLowerCase();
-      if (e.event === 'cross-referenced' && issue?.pull_request && sameRepo && Date.parse(e.created_at ?? '') >= l.since) {
+      if (e.event === 'cross-referenced' && issue?.pull_request && sameRepo && createdSince(e.created_at, l.since)) {
         found = { number: issue.number, url: issue.html_url }; // oldest first: keep the newest
       }
     }

@@ -129,3 +129,13 @@ describe('the event file is not read at load', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('loadOctokit', () => {
+  it('loads Octokit on first use and gives the same client', async () => {
+    const { loadOctokit } = await import('../../src/github/load.ts');
+    const octokit = await loadOctokit(gh.token, gh.url, { secondMs: 10 });
+    gh.addFault({ path: /\/issues\/1$/, status: 502 });
+    expect((await octokit.rest.issues.get({ owner, repo, issue_number: 1 })).data.title).toBe('x');
+    expect(hits(/\/issues\/1$/).map((r) => r.status)).toEqual([502, 200]);
+  });
+});
