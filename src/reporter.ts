@@ -82,20 +82,22 @@ export class Reporter {
     if (!octokit || !target || this.#broken) return;
     // Only a change of state earns an edit: the elapsed time alone does not (the final write does).
     const state = JSON.stringify({ ...this.report, updatedAt: 0 });
-    if (state === this.#lastState && !this.report.final) return;
+    // Whether *this* body is the final one: the report may turn final while the write is in flight.
+    const final = this.report.final;
+    if (state === this.#lastState && !final) return;
     const body = this.#io.redact(renderComment(this.report));
     if (body === this.#lastBody) return;
     try {
       // The final state must land, or the comment would claim work in progress forever.
       await withRetry(() => this.#send(octokit, target, body), {
-        policy: this.report.final ? FINAL_RETRY : { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        policy: final ? FINAL_RETRY : { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
         shouldRetry: (e) => !isPermanent(e),
         sleep: this.#io.sleep,
       });
       this.#lastBody = body;
       this.#lastState = state;
       this.#saveForPost();
-      if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
+      if (final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {
       // Comments are a courtesy: a missing permission must not fail the agent's run.
       this.#io.warn(`Could not write the status comment on #${target.issueNumber}: ${(error as Error).message}`);

@@ -102,6 +102,19 @@ describe('Reporter', () => {
     expect(state.get(STATE.finalWritten)).toBe('true');
   });
 
+  it('a report that turns final while an earlier write is in flight is not marked as finally written by it', async () => {
+    gh.addFault({ kind: 'delay', ms: 200, method: 'POST', path: CREATE });
+    gh.addFault({ method: 'PATCH', status: 502, times: Infinity });
+    const { reporter, state } = setup();
+    const first = reporter.update({ status: 'started' });
+    await new Promise((r) => setTimeout(r, 50)); // the create (held 200 ms) is on its way
+    await reporter.update({ final: true, status: 'finished' });
+    await first;
+    expect(gh.commentsOn(5)[0]?.body).not.toContain('Finished');
+    expect(state.get(STATE.finalWritten)).toBeUndefined(); // so the post step still lands it
+    expect(saved(state)).toMatchObject({ id: gh.commentsOn(5)[0]?.id, report: { final: true, status: 'finished' } });
+  });
+
   it('a 404 (no such issue) stops further writes', async () => {
     gh.addFault({ method: 'POST', path: CREATE, status: 404 });
     const { reporter, warnings } = setup();
