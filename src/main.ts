@@ -5,12 +5,11 @@
  * `finally`, in this one place.
  */
 import * as core from '@actions/core';
-import { readFileSync } from 'node:fs';
 import { parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
-import { defaultCommentKey, parseEvent, type Env } from './github/event.js';
-import { createOctokit } from './github/octokit.js';
+import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
+import { loadOctokit } from './github/load.js';
 import { OpenHandsClient } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { Reporter } from './reporter.js';
@@ -51,7 +50,7 @@ export async function run(deps: RunDeps): Promise<void> {
     secrets.add(raw[INPUT.apiKey]);
     secrets.add(raw[INPUT.githubToken]);
     secrets.add(deps.env[API_KEY_ENV]);
-    const ctx = parseEvent(deps.env, readPayload(deps.env.GITHUB_EVENT_PATH));
+    const ctx = parseEvent(deps.env, readEventFile(deps.env));
     const cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     debugConfig(cfg);
 
@@ -66,7 +65,7 @@ export async function run(deps: RunDeps): Promise<void> {
       now: deps.now ?? Date.now,
       sleep: deps.sleep ?? realSleep,
       key: cfg.commentKey ?? defaultCommentKey(ctx),
-      octokit: cfg.githubToken ? createOctokit(cfg.githubToken, ctx.apiUrl) : undefined,
+      octokit: cfg.githubToken ? await loadOctokit(cfg.githubToken, ctx.apiUrl, { onRetry: (m) => core.info(secrets.redact(m)) }) : undefined,
     };
     const planned = await plan(runValue, decision.why);
     if (planned.kind === 'skip') return await skip(planned.why);
@@ -178,14 +177,4 @@ function newReporter(run: Run, plan: Plan): Reporter {
 function debugConfig(cfg: Config): void {
   const { apiKey: _k, githubToken: _t, promptTemplate, ...shown } = cfg;
   core.debug(`config: ${JSON.stringify({ ...shown, promptTemplate: `${promptTemplate?.length ?? 0} chars` })}`);
-}
-
-function readPayload(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    core.warning(`Could not read the event payload at ${file}: ${getErrorMessage(error)}`);
-    return {};
-  }
 }

@@ -1,19 +1,20 @@
 /**
  * The post step (post-if: always()). If the main step was killed before it wrote its final
  * state (a hard cancel, a runner shutdown), the comment would say "working…" forever: this
- * rewrites it as cancelled and, with on-cancel: pause, pauses the sandbox.
+ * rewrites it as cancelled and, with on-cancel: pause, pauses the sandbox. It also lands a final
+ * comment the main step could not write (a rate limit, an outage), creating it if need be.
  */
 import * as core from '@actions/core';
 import { parseConfig, readInputs } from './config.js';
 import { STATE } from './constants.js';
 import { getErrorMessage } from './errors.js';
-import { updateComment } from './github/comments.js';
+import { createStickyComment, findStickyComment, updateComment } from './github/comments.js';
 import type { Env } from './github/event.js';
-import { createOctokit } from './github/octokit.js';
+import { loadOctokit } from './github/load.js';
 import { pauseSandboxNow } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { renderComment } from './render/comment.js';
-import type { Report } from './report.js';
+import type { SavedComment } from './reporter.js';
 import { ownSandbox } from './steps/outcome.js';
 
 const UNFINISHED = new Set(['pending', 'started', 'ready', 'followed_up']);
@@ -23,7 +24,7 @@ export async function runPost(deps: { env: Env }): Promise<void> {
   if (!saved || core.getState(STATE.finalWritten) === 'true') return;
   const secrets = new SecretBox((s) => core.setSecret(s));
   try {
-    const { owner, repo, id, report } = JSON.parse(saved) as { owner: string; repo: string; id: number; report: Report };
+    const { id, key, report, ...target } = JSON.parse(saved) as SavedComment;
     const cfg = parseConfig(readInputs((n) => core.getInput(n)), { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     secrets.add(cfg.githubToken);
     secrets.add(cfg.apiKey);
@@ -45,9 +46,15 @@ export async function runPost(deps: { env: Env }): Promise<void> {
     }
     report.final = true;
     report.updatedAt = Date.now();
-    const octokit = createOctokit(cfg.githubToken ?? '', (deps.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''));
-    await updateComment(octokit, { owner, repo }, id, secrets.redact(renderComment(report)));
-    core.info(`Marked the status comment ${id} as ${report.status}`);
+    const octokit = await loadOctokit(cfg.githubToken ?? '', (deps.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), {
+      onRetry: (m) => core.info(m),
+    });
+    const body = secrets.redact(renderComment(report));
+    // No id: the main step's create failed, or may have landed unseen. Look before creating.
+    const existing = id ?? (await findStickyComment(octokit, target, key))?.id;
+    const written = existing === undefined ? (await createStickyComment(octokit, target, key, body)).id : existing;
+    if (existing !== undefined) await updateComment(octokit, target, existing, body);
+    core.info(`Marked the status comment ${written} as ${report.status}`);
   } catch (error) {
     core.warning(`Post step could not finalise the status comment: ${secrets.redact(getErrorMessage(error))}`);
   }

@@ -1,14 +1,23 @@
 /**
  * Publishes the Report: the sticky comment (created once, then edited only when its text
  * changes and at most every few seconds, the final state always), and the step outputs.
- * A failure to write the comment is a warning, never the run's error.
+ * A failure to write the comment is a warning, never the run's error: the post step repairs it
+ * from the saved state.
  */
 import { OUTPUT, STATE } from './constants.js';
-import { createComment, updateComment, type CommentTarget } from './github/comments.js';
+import { createStickyComment, updateComment, type CommentTarget } from './github/comments.js';
+import { GitHubApiError } from './github/errors.js';
 import type { Octokit } from './github/octokit.js';
 import { renderComment } from './render/comment.js';
 import { conversationUrl, type Report } from './report.js';
 import { withRetry, type Sleep } from './retry.js';
+
+/** The post step's view of the comment (STATE.comment): enough to create, find or edit it. */
+export interface SavedComment extends CommentTarget {
+  readonly key: string;
+  readonly id: number | undefined;
+  readonly report: Report;
+}
 
 export interface ReporterIO {
   readonly octokit: Octokit | undefined;
@@ -26,8 +35,12 @@ export interface ReporterIO {
 /** Minimum time between two comment edits, except the final one. */
 const MIN_EDIT_INTERVAL_MS = 3000;
 
-/** Answers that a repeat will not change (no permission, no such issue, rejected body). */
-const HARD_FAILURES = new Set([401, 403, 404, 410, 422]);
+/** An answer a repeat will not change (no permission, no such issue, a rejected body); a rate limit is not one. */
+const isPermanent = (error: unknown): boolean =>
+  error instanceof GitHubApiError ? error.permanent : [401, 403, 404, 410, 422].includes((error as { status?: number }).status ?? 0);
+
+/** The final write's own second try, after the Octokit plugins' retries gave up on a transient failure. */
+const FINAL_RETRY = { attempts: 2, baseDelayMs: 2000, maxDelayMs: 2000 };
 
 export class Reporter {
   readonly report: Report;
@@ -69,30 +82,33 @@ export class Reporter {
     if (!octokit || !target || this.#broken) return;
     // Only a change of state earns an edit: the elapsed time alone does not (the final write does).
     const state = JSON.stringify({ ...this.report, updatedAt: 0 });
-    if (state === this.#lastState && !this.report.final) return;
+    // Whether *this* body is the final one: the report may turn final while the write is in flight.
+    const final = this.report.final;
+    if (state === this.#lastState && !final) return;
     const body = this.#io.redact(renderComment(this.report));
     if (body === this.#lastBody) return;
     try {
       // The final state must land, or the comment would claim work in progress forever.
       await withRetry(() => this.#send(octokit, target, body), {
-        policy: this.report.final ? { attempts: 3, baseDelayMs: 1000, maxDelayMs: 3000 } : { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-        shouldRetry: (e) => !HARD_FAILURES.has((e as { status?: number }).status ?? 0),
+        policy: final ? FINAL_RETRY : { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        shouldRetry: (e) => !isPermanent(e),
         sleep: this.#io.sleep,
       });
       this.#lastBody = body;
       this.#lastState = state;
       this.#saveForPost();
-      if (this.report.final) this.#io.saveState(STATE.finalWritten, 'true');
+      if (final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {
       // Comments are a courtesy: a missing permission must not fail the agent's run.
       this.#io.warn(`Could not write the status comment on #${target.issueNumber}: ${(error as Error).message}`);
-      if (HARD_FAILURES.has((error as { status?: number }).status ?? 0)) this.#broken = true;
+      if (isPermanent(error)) this.#broken = true;
     }
   }
 
   async #send(octokit: Octokit, target: CommentTarget, body: string): Promise<void> {
     if (this.#commentId === undefined) {
-      const c = await createComment(octokit, target, body);
+      // Idempotent: after an unclear failure it looks for the comment before creating again.
+      const c = await createStickyComment(octokit, target, this.report.key, body);
       this.#commentId = c.id;
       this.#commentUrl = c.url;
     } else {
@@ -100,16 +116,22 @@ export class Reporter {
     }
   }
 
-  /** What the post step needs to finalise the comment if this process is killed (saved on change). */
+  /**
+   * What the post step needs to finalise the comment if this process is killed or its write
+   * failed (saved on change): the target and the report, and the comment id once there is one
+   * (without it, the post step finds the comment by its marker or creates it).
+   */
   #saveForPost(): void {
-    const { target } = this.#io;
-    if (!target || this.#commentId === undefined) return;
+    const { target, octokit } = this.#io;
+    if (!target || !octokit) return;
     const { finalMessage: _omit, ...report } = this.report;
-    const saved = JSON.stringify({ ...target, id: this.#commentId, report: { ...report, updatedAt: 0 } });
-    if (saved === this.#lastSaved) return;
-    this.#lastSaved = saved;
-    this.#io.saveState(STATE.comment, saved);
+    const saved: SavedComment = { ...target, key: this.report.key, id: this.#commentId, report: { ...report, updatedAt: 0 } };
+    const text = JSON.stringify(saved);
+    if (text === this.#lastSaved) return;
+    this.#lastSaved = text;
+    this.#io.saveState(STATE.comment, text);
   }
+
 
   /** Step outputs are read only when the step ends; main writes them once the link is known and at the end. */
   writeOutputs(): void {

@@ -1,9 +1,12 @@
 /**
  * The one sticky comment per issue/PR and comment-key: found again through its hidden marker,
- * created once, then edited in place.
+ * created once, then edited in place. Creating is the one write that is not safe to repeat
+ * blindly (a create GitHub applied but answered with 500 would leave two comments), so after
+ * an unclear failure the comments are read before trying again.
  */
-import type { Octokit } from './octokit.js';
 import { markerFor, parseMarker, type MarkerState } from '../render/comment.js';
+import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
+import type { Octokit } from './octokit.js';
 
 export interface CommentTarget {
   readonly owner: string;
@@ -15,25 +18,22 @@ export interface StickyComment {
   readonly id: number;
   readonly url: string;
   readonly state: MarkerState | undefined;
+  /** the body as GitHub holds it */
+  readonly body: string;
 }
+
+const where = (t: CommentTarget): string => `${t.owner}/${t.repo}#${t.issueNumber}`;
 
 /**
  * The newest comment holding this key's marker and written by a trusted author: a bot (the
  * GITHUB_TOKEN writes as github-actions[bot]) or the token's own user. Anyone can paste a
- * marker into a comment; such a copy is ignored.
+ * marker into a comment; such a copy is ignored. Reads every page: a busy issue has hundreds.
  */
-export async function findStickyComment(
-  octokit: Octokit,
-  t: CommentTarget,
-  key: string,
-): Promise<StickyComment | undefined> {
+export async function findStickyComment(octokit: Octokit, t: CommentTarget, key: string): Promise<StickyComment | undefined> {
   const marker = markerFor(key) + ' ';
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
-    owner: t.owner,
-    repo: t.repo,
-    issue_number: t.issueNumber,
-    per_page: 100,
-  });
+  const comments = await github(`listing comments of ${where(t)}`, () =>
+    octokit.paginate(octokit.rest.issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }),
+  );
   const candidates = comments.filter((c) => c.body?.startsWith(marker)).reverse();
   let self: string | null | undefined;
   for (const c of candidates) {
@@ -41,7 +41,7 @@ export async function findStickyComment(
       self ??= await tokenLogin(octokit);
       if (!self || c.user?.login !== self) continue;
     }
-    return { id: c.id, url: c.html_url, state: parseMarker(c.body ?? '', key) };
+    return { id: c.id, url: c.html_url, state: parseMarker(c.body ?? '', key), body: c.body ?? '' };
   }
   return undefined;
 }
@@ -55,16 +55,46 @@ async function tokenLogin(octokit: Octokit): Promise<string | null> {
   }
 }
 
+/** One plain create, not repeated by the retry plugin (see createStickyComment). */
 export async function createComment(octokit: Octokit, t: CommentTarget, body: string): Promise<{ id: number; url: string }> {
-  const { data } = await octokit.rest.issues.createComment({
-    owner: t.owner,
-    repo: t.repo,
-    issue_number: t.issueNumber,
-    body,
-  });
+  const { data } = await github(`creating a comment on ${where(t)}`, () =>
+    octokit.rest.issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issueNumber, body, ...NO_BLIND_RETRY }),
+  );
   return { id: data.id, url: data.html_url };
 }
 
+/** Edits are safe to repeat (same body, same result): the retry plugin may resend them. */
 export async function updateComment(octokit: Octokit, t: Omit<CommentTarget, 'issueNumber'>, id: number, body: string): Promise<void> {
-  await octokit.rest.issues.updateComment({ owner: t.owner, repo: t.repo, comment_id: id, body });
+  await github(`updating comment ${id} on ${t.owner}/${t.repo}`, () =>
+    octokit.rest.issues.updateComment({ owner: t.owner, repo: t.repo, comment_id: id, body }),
+  );
+}
+
+/** Tries of a create whose outcome stays unclear (each try is preceded by a look). */
+const CREATE_TRIES = 3;
+
+/**
+ * Creates this key's sticky comment exactly once. After an unclear failure (5xx, reset,
+ * timeout) it lists the comments and adopts ours if GitHub applied the create after all
+ * (bringing its body up to date), and creates again only if it is not there. A clear failure
+ * (403, 404, 422) is thrown as it is.
+ */
+export async function createStickyComment(
+  octokit: Octokit,
+  t: CommentTarget,
+  key: string,
+  body: string,
+): Promise<{ id: number; url: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createComment(octokit, t, body);
+    } catch (error) {
+      if (!(error instanceof GitHubApiError) || !error.ambiguous || attempt >= CREATE_TRIES) throw error;
+      const found = await findStickyComment(octokit, t, key);
+      if (found) {
+        if (found.body !== body) await updateComment(octokit, t, found.id, body);
+        return { id: found.id, url: found.url };
+      }
+    }
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * The triggering event, parsed once from the runner's environment and payload into the few
- * facts the action uses. Pure: give it env and the payload object.
+ * facts the action uses. `readEventFile` is the one place the payload file is read; `parseEvent`
+ * is pure: give it env and the payload object.
  */
+import { readFileSync } from 'node:fs';
 
 export interface Actor {
   readonly login: string;
@@ -67,6 +69,33 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 
 /** The process environment, as the runner sets it. */
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The webhook payload at GITHUB_EVENT_PATH: `{}` when the variable is unset (a local run), else
+ * the file's JSON object, or an error that names the variable and what is wrong with the file.
+ */
+export function readEventFile(env: Env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): Obj {
+  const file = env.GITHUB_EVENT_PATH;
+  if (!file) return {};
+  const bad = (why: string): Error => new Error(`The event payload file GITHUB_EVENT_PATH=${file} ${why}`);
+  let text: string;
+  try {
+    text = read(file);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw bad(code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`);
+  }
+  if (!text.trim()) throw bad('is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw bad(`is not valid JSON: ${(error as Error).message}`);
+  }
+  const payload = obj(value);
+  if (!payload) throw bad(`holds ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a JSON object`);
+  return payload;
+}
 
 export function parseEvent(env: Env, payload: Obj): EventContext {
   const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');

@@ -1,4 +1,5 @@
 /** Issue and PR look-ups the run needs beyond the event payload. */
+import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
 export interface PullRequestRefs {
@@ -9,7 +10,9 @@ export interface PullRequestRefs {
 
 /** Head and base of a PR (issue_comment payloads do not carry them). */
 export async function getPullRequestRefs(octokit: Octokit, owner: string, repo: string, number: number): Promise<PullRequestRefs> {
-  const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+  const { data } = await github(`reading pull request ${owner}/${repo}#${number}`, () =>
+    octokit.rest.pulls.get({ owner, repo, pull_number: number }),
+  );
   return { headRef: data.head.ref, headRepo: data.head.repo?.full_name ?? '', baseRef: data.base.ref };
 }
 
@@ -21,24 +24,33 @@ export async function findTrackingIssue(
   label: string,
   opts: { create: boolean; title: string; body: string },
 ): Promise<number | undefined> {
-  const { data } = await octokit.rest.issues.listForRepo({
-    owner,
-    repo,
-    labels: label,
-    state: 'open',
-    sort: 'created',
-    direction: 'desc',
-    per_page: 30,
-  });
-  const issue = data.find((i) => !i.pull_request);
-  if (issue) return issue.number;
-  if (!opts.create) return undefined;
-  const created = await octokit.rest.issues.create({ owner, repo, title: opts.title, body: opts.body, labels: [label] });
-  return created.data.number;
+  const find = async (): Promise<number | undefined> => {
+    const { data } = await github(`listing open issues labelled '${label}' in ${owner}/${repo}`, () =>
+      octokit.rest.issues.listForRepo({ owner, repo, labels: label, state: 'open', sort: 'created', direction: 'desc', per_page: 30 }),
+    );
+    return data.find((i) => !i.pull_request)?.number;
+  };
+  const existing = await find();
+  if (existing !== undefined || !opts.create) return existing;
+  try {
+    const created = await github(`creating the tracking issue in ${owner}/${repo}`, () =>
+      octokit.rest.issues.create({ owner, repo, title: opts.title, body: opts.body, labels: [label], ...NO_BLIND_RETRY }),
+    );
+    return created.data.number;
+  } catch (error) {
+    // A create GitHub applied but answered badly: the issue is there, with its label.
+    if (error instanceof GitHubApiError && error.ambiguous) {
+      const again = await find();
+      if (again !== undefined) return again;
+    }
+    throw error;
+  }
 }
 
 export async function getPermission(octokit: Octokit, owner: string, repo: string, login: string): Promise<string> {
-  const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login });
+  const { data } = await github(`checking ${login}'s permission on ${owner}/${repo}`, () =>
+    octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login }),
+  );
   // `permission` folds maintain into write and triage into read, which is the line we draw.
   return data.permission;
 }

@@ -32,9 +32,8 @@ export async function plan(run: Run, triggerWhy: string): Promise<Planned> {
       try {
         return await getPermission(octokit, owner, repo, login);
       } catch (error) {
-        throw new Error(`Could not check ${login}'s permission on ${ctx.repository}, so the run is refused: ${getErrorMessage(error)}`, {
-          cause: error,
-        });
+        // The error names the request (checking alice's permission on o/r: HTTP …).
+        throw new Error(`${getErrorMessage(error)}; without it the run is refused`, { cause: error });
       }
     }),
     workTarget(run, owner, repo),

@@ -86,7 +86,7 @@ describe('trigger gates', () => {
     w.gh.addFault({ path: /collaborators/, status: 500, times: 10 });
     const run = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix', sender: 'Codertocat' }) });
     expect(run.code).toBe(1);
-    expect(run.annotations.errors.join('\n')).toMatch(/Could not check Codertocat's permission/);
+    expect(run.annotations.errors.join('\n')).toMatch(/checking Codertocat's permission on octo-org\/octo-repo: HTTP 500.*the run is refused/);
     expect(w.emu.requests).toHaveLength(0);
   });
 

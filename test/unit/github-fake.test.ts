@@ -1,4 +1,6 @@
-import { getOctokit } from '@actions/github';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
 
@@ -6,6 +8,9 @@ const owner = 'octo-org';
 const repo = 'octo-repo';
 
 let fake: GitHubFake;
+// A plain Octokit, without retries: each fault is seen as the fake answers it.
+const Plain = Octokit.plugin(restEndpointMethods, paginateRest);
+const getOctokit = (token: string, opts: { baseUrl: string }) => new Plain({ auth: token, baseUrl: opts.baseUrl });
 let octokit: ReturnType<typeof getOctokit>;
 
 async function status(p: Promise<unknown>): Promise<number> {
@@ -253,5 +258,128 @@ describe('GitHub fake via Octokit', () => {
     expect(recorded[0]?.body).toEqual({ body: 'a' });
     expect(recorded[0]?.headers.authorization).toBe('token ghs_test_token');
     expect(recorded[0]?.at).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('GitHub fake: faults, write counts', () => {
+  const create = () => octokit.rest.issues.createComment({ owner, repo, issue_number: 1, body: 'x' });
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as { status: number; message: string; response?: { headers: Record<string, string> } });
+
+  it('secondary: 403 (or 429) with Retry-After and the message Octokit recognises; nothing applied', async () => {
+    fake.addFault({ kind: 'secondary', method: 'POST', retryAfter: 7 });
+    const e = await failure(create());
+    expect(e?.status).toBe(403);
+    expect(e?.message).toMatch(/secondary rate limit/);
+    expect(e?.response?.headers['retry-after']).toBe('7');
+    expect(fake.comments).toHaveLength(0);
+    fake.addFault({ kind: 'secondary', status: 429 });
+    expect((await failure(create()))?.status).toBe(429);
+    expect(fake.requests.map((r) => [r.fault, r.applied])).toEqual([
+      ['secondary', undefined],
+      ['secondary', undefined],
+    ]);
+  });
+
+  it('primary: x-ratelimit-remaining 0 and a reset in the future; nothing applied', async () => {
+    fake.addFault({ kind: 'primary', resetIn: 30 });
+    const e = await failure(octokit.rest.repos.get({ owner, repo }));
+    expect(e?.status).toBe(403);
+    expect(e?.response?.headers['x-ratelimit-remaining']).toBe('0');
+    const reset = Number(e?.response?.headers['x-ratelimit-reset']) * 1000;
+    expect(reset - Date.now()).toBeGreaterThan(25_000);
+    expect(reset - Date.now()).toBeLessThan(32_000);
+  });
+
+  it('applied-then-500: the write lands, the answer says 500', async () => {
+    fake.addFault({ kind: 'applied-then-500', method: 'POST', path: /\/comments$/ });
+    expect((await failure(create()))?.status).toBe(500);
+    expect(fake.commentsOn(1).map((c) => c.body)).toEqual(['x']);
+    expect(fake.requests[0]).toMatchObject({ fault: 'applied-then-500', applied: true, status: 500 });
+  });
+
+  it('reset before or after applying: no answer either way', async () => {
+    fake.addFault({ kind: 'reset', method: 'POST' });
+    await expect(create()).rejects.toThrow();
+    expect(fake.comments).toHaveLength(0);
+    fake.addFault({ kind: 'reset', when: 'after', method: 'POST' });
+    await expect(create()).rejects.toThrow();
+    expect(fake.comments).toHaveLength(1);
+    expect(fake.requests.map((r) => [r.fault, r.applied ?? false, r.status])).toEqual([
+      ['reset', false, 0],
+      ['reset', true, 0],
+    ]);
+  });
+
+  it('a delay answers normally, later; faults are queued per route and consumed in order', async () => {
+    fake.addFault({ kind: 'delay', ms: 150, method: 'GET', path: '/repos/octo-org/octo-repo/issues/4' });
+    fake.addFault({ method: 'GET', path: '/repos/octo-org/octo-repo/issues/4', status: 503 });
+    const started = Date.now();
+    expect((await octokit.rest.issues.get({ owner, repo, issue_number: 4 })).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect((await failure(octokit.rest.issues.get({ owner, repo, issue_number: 4 })))?.status).toBe(503);
+    expect((await octokit.rest.issues.get({ owner, repo, issue_number: 4 })).status).toBe(200);
+  });
+
+  it('counts writes by method (received, whatever the answer)', async () => {
+    expect(fake.countWrites()).toBe(0);
+    await octokit.rest.repos.get({ owner, repo });
+    const { data: c } = await create();
+    await octokit.rest.issues.updateComment({ owner, repo, comment_id: c.id, body: 'y' });
+    fake.addFault({ method: 'PATCH', status: 502 });
+    await failure(octokit.rest.issues.updateComment({ owner, repo, comment_id: c.id, body: 'z' }));
+    expect([fake.countWrites(), fake.countWrites('POST'), fake.countWrites('patch'), fake.countWrites('DELETE')]).toEqual([3, 1, 2, 0]);
+  });
+});
+
+describe('GitHub fake: check runs, pulls, timeline', () => {
+  const sha = 'b'.repeat(40);
+
+  it('creates, updates, gets and lists check runs; 403 without checks: write', async () => {
+    const { data: run, status: st } = await octokit.rest.checks.create({
+      owner,
+      repo,
+      name: 'OpenHands',
+      head_sha: sha,
+      status: 'in_progress',
+      details_url: 'https://example.test/c/1',
+      external_id: 'k',
+      output: { title: 'Working', summary: 's' },
+    });
+    expect(st).toBe(201);
+    expect(run).toMatchObject({ name: 'OpenHands', status: 'in_progress', conclusion: null, details_url: 'https://example.test/c/1', output: { title: 'Working' } });
+    const { data: done } = await octokit.rest.checks.update({ owner, repo, check_run_id: run.id, conclusion: 'failure', output: { title: 'Failed', summary: 'f' } });
+    expect(done).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect((await octokit.rest.checks.get({ owner, repo, check_run_id: run.id })).data.output.summary).toBe('f');
+    const { data: list } = await octokit.rest.checks.listForRef({ owner, repo, ref: sha, check_name: 'OpenHands' });
+    expect(list.check_runs.map((c) => c.id)).toEqual([run.id]);
+    expect(await status(octokit.rest.checks.create({ owner, repo, name: 'x', head_sha: 'nope' }))).toBe(422);
+    expect(await status(octokit.rest.checks.update({ owner, repo, check_run_id: run.id, status: 'completed', conclusion: 'bogus' as 'success' }))).toBe(422);
+
+    fake.setChecksPermission('none');
+    expect(await status(octokit.rest.checks.create({ owner, repo, name: 'OpenHands', head_sha: sha }))).toBe(403);
+    expect(await status(octokit.rest.checks.update({ owner, repo, check_run_id: run.id, status: 'in_progress' }))).toBe(403);
+    fake.reset();
+    expect(fake.checkRuns).toEqual([]);
+  });
+
+  it('lists pull requests newest first, by state and head, with created_at, body and head', async () => {
+    fake.addIssue({ number: 10, title: 'Fix', body: 'Fixes #1', created_at: '2024-05-01T00:00:00Z', pull_request: { head: { ref: 'oh/fix-1' } } });
+    fake.addIssue({ number: 11, title: 'Old', state: 'closed', created_at: '2024-01-01T00:00:00Z', pull_request: {} });
+    const numbers = (q: object) => octokit.rest.pulls.list({ owner, repo, ...q }).then((r) => r.data.map((p) => p.number));
+    expect(await numbers({})).toEqual([2, 10]);
+    expect(await numbers({ state: 'all', direction: 'asc' })).toEqual([11, 10, 2]);
+    expect(await numbers({ state: 'closed' })).toEqual([11]);
+    expect(await numbers({ head: 'octo-org:oh/fix-1' })).toEqual([10]);
+    const { data } = await octokit.rest.pulls.list({ owner, repo, head: 'octo-org:oh/fix-1' });
+    expect(data[0]).toMatchObject({ created_at: '2024-05-01T00:00:00Z', body: 'Fixes #1', head: { ref: 'oh/fix-1' } });
+  });
+
+  it('derives the issue timeline: comments and cross-references', async () => {
+    fake.addComment({ issue_number: 1, body: 'hello', user: 'bob', created_at: '2024-05-02T00:00:00Z' });
+    fake.addIssue({ number: 12, title: 'Fix', body: 'Closes octo-org/octo-repo#1', created_at: '2024-05-03T00:00:00Z', pull_request: {} });
+    fake.addIssue({ number: 13, title: 'Not it', body: 'see #10', created_at: '2024-05-04T00:00:00Z', pull_request: {} });
+    const { data } = await octokit.rest.issues.listEventsForTimeline({ owner, repo, issue_number: 1 });
+    expect(data.map((e) => e.event)).toEqual(['commented', 'cross-referenced']);
+    expect((data[1] as { source: { issue: { number: number; pull_request?: unknown } } }).source.issue).toMatchObject({ number: 12, pull_request: expect.any(Object) });
   });
 });
