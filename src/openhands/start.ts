@@ -150,7 +150,8 @@ export async function waitForStartTask(
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    if (now() - changedAt > STALE_START_MS) throw new DeadStartError(current, STALE_START_MS);
+    // Unchanged for the limit, as we saw it or as the server's updated_at says (a re-attached task).
+    if (now() - changedAt > STALE_START_MS || isStale(current, now())) throw new DeadStartError(current, STALE_START_MS);
     await sleep(Math.min(startPollDelay(current.status, now() - started, deps.random, slowdown), remaining), deps.signal);
     let next: StartTask | null | undefined;
     try {
