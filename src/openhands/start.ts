@@ -174,12 +174,14 @@ export async function waitForStartTask(
 
 /** A start task that stopped moving: the server lost the start. */
 export class DeadStartError extends Error {
-  constructor(task: StartTask, ms: number) {
+  readonly task: StartTask;
+  constructor(task: StartTask, ms: number, note?: string) {
     super(
       `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
-        'the service lost this start and will not finish it. Re-run the workflow to start again.',
+        `the service lost this start and will not finish it${note ? `; ${note}` : ''}. Re-run the workflow to start again.`,
     );
     this.name = 'DeadStartError';
+    this.task = task;
   }
 }
 

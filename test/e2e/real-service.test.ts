@@ -96,7 +96,7 @@ describe('dead start tasks (§14.1: nothing sweeps a start that stopped)', () =>
     expect(second.outputs['start-task-id']).not.toBe(first.outputs['start-task-id']);
   });
 
-  it('a task that stops moving during the run ends it with the "dead start" message, without a second start', async () => {
+  it('a task that stops moving during the run ends it with the "dead start" message, without a second start; its sandbox is paused', async () => {
     const { emu, gh, run, starts } = await open();
     emu.setDefaultScenario({ phaseMs: 20, phaseDurations: { WAITING_FOR_SANDBOX: 3_600_000 } });
     const running = run({ event: 'issues', payload: labeled() });
@@ -111,6 +111,12 @@ describe('dead start tasks (§14.1: nothing sweeps a start that stopped)', () =>
     expect(gh.commentsOn(1)[0]?.body).toMatch(dead);
     expect(r.exitedAt - agedAt).toBeLessThan(8000); // the next poll tells, not the 5-minute ready-timeout
     expect(starts()).toBe(1);
+    // The sandbox the lost start asked for would run on, unused: it is the conversation's own, so it is paused.
+    const sandboxId = emu.tasks[0]?.sandbox_id as string;
+    expect(sandboxId).toBe(r.outputs['conversation-id']);
+    expect(emu.sandboxes.find((x) => x.id === sandboxId)?.status).toBe('PAUSED');
+    expect(emu.requests.filter((q) => q.path.endsWith('/pause')).map((q) => q.path)).toEqual([`/api/v1/sandboxes/${sandboxId}/pause`]);
+    expect(r.annotations.errors.join('\n')).toContain('its sandbox was paused so it stops costing money');
   });
 });
 
