@@ -94,6 +94,9 @@ describe('dead start tasks (§14.1: nothing sweeps a start that stopped)', () =>
     expect(ids[1]).not.toBe(ids[0]);
     expect(second.outputs['conversation-id']).toBe(ids[1]);
     expect(second.outputs['start-task-id']).not.toBe(first.outputs['start-task-id']);
+    // The lost start's own sandbox would run on unused: paused.
+    expect(emu.sandboxes.find((x) => x.id === ids[0])?.status).toBe('PAUSED');
+    expect(emu.sandboxes.find((x) => x.id === ids[1])?.status).toBe('RUNNING');
   });
 
   it('a task that stops moving during the run ends it with the "dead start" message, without a second start; its sandbox is paused', async () => {
