@@ -163,7 +163,15 @@ function parseBaseUrl(text: string): string {
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError(INPUT.baseUrl, 'expected a plain URL without credentials, query or fragment');
   }
-  return url.toString().replace(/\/+$/, '');
+  const base = url.toString().replace(/\/+$/, '');
+  // The action adds /api/v1/... itself: a base that already ends there would double it.
+  if (/\/api(\/v1)?$/i.test(url.pathname.replace(/\/+$/, ''))) {
+    throw new ConfigError(
+      INPUT.baseUrl,
+      `expected the server's root URL without /api or /api/v1 (the action adds them), such as ${base.replace(/\/api(\/v1)?$/i, '')}, got '${text}'`,
+    );
+  }
+  return base;
 }
 
 function money(input: string, text: string | undefined): number | undefined {

@@ -223,7 +223,7 @@ export class OpenHandsClient {
       } catch (error) {
         throw networkError(method, url, error);
       }
-      if (res.statusCode >= 300) throw await httpError(method, url, res);
+      if (res.statusCode >= 300) throw await httpError(method, url, res, this.#o.baseUrl);
       ensureJson(method, url, res);
       let data: unknown;
       try {
@@ -272,7 +272,7 @@ function ensureJson(method: string, url: string, res: Dispatcher.ResponseData): 
   }
 }
 
-async function httpError(method: string, url: string, res: Dispatcher.ResponseData): Promise<OpenHandsApiError> {
+async function httpError(method: string, url: string, res: Dispatcher.ResponseData, baseUrl: string): Promise<OpenHandsApiError> {
   const status = res.statusCode;
   let text = '';
   try {
@@ -286,7 +286,8 @@ async function httpError(method: string, url: string, res: Dispatcher.ResponseDa
   if (status === 405) return new OpenHandsApiError(`${method} ${url} failed with HTTP 405 (no such route on this server)`, { url, status, transient: false, notJson: true });
   let message: string;
   if (status === 401) {
-    const base = new URL(url).origin;
+    // The base URL as configured (a self-hosted server may sit under a path prefix).
+    const base = baseUrl.replace(/\/+$/, '');
     // The service also answers 401 when its own key store fails (§14.8): say both.
     message =
       `OpenHands at ${base} rejected the API key or could not verify it (401${detail ? ` ${detail}` : ''}). ` +

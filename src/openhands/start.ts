@@ -150,7 +150,8 @@ export async function waitForStartTask(
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    if (now() - changedAt > STALE_START_MS) throw new DeadStartError(current, STALE_START_MS);
+    // Unchanged for the limit, as we saw it or as the server's updated_at says (a re-attached task).
+    if (now() - changedAt > STALE_START_MS || isStale(current, now())) throw new DeadStartError(current, STALE_START_MS);
     await sleep(Math.min(startPollDelay(current.status, now() - started, deps.random, slowdown), remaining), deps.signal);
     let next: StartTask | null | undefined;
     try {
@@ -173,12 +174,14 @@ export async function waitForStartTask(
 
 /** A start task that stopped moving: the server lost the start. */
 export class DeadStartError extends Error {
-  constructor(task: StartTask, ms: number) {
+  readonly task: StartTask;
+  constructor(task: StartTask, ms: number, note?: string) {
     super(
       `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
-        'the service lost this start and will not finish it. Re-run the workflow to start again.',
+        `the service lost this start and will not finish it${note ? `; ${note}` : ''}. Re-run the workflow to start again.`,
     );
     this.name = 'DeadStartError';
+    this.task = task;
   }
 }
 

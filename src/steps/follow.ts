@@ -8,7 +8,7 @@ import { INPUT } from '../constants.js';
 import { TimeoutError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
 import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
-import { assertReady, hexId, waitForStartTask } from '../openhands/start.js';
+import { assertReady, DeadStartError, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
@@ -32,13 +32,18 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   const { run, reporter } = s;
   let ready: StartTask = started.task;
   if (!START_TERMINAL.has(ready.status)) {
-    ready = await core.group('Wait until ready', () =>
-      waitForStartTask({ client: s.client, sleep: run.sleep, now: run.now, signal: run.signal }, started.task, {
-        deadline: reporter.report.startedAt + run.cfg.readyTimeoutMs,
-        timeoutMs: run.cfg.readyTimeoutMs,
-        onTask: (t) => onTask(s, t, started.proposedId),
-      }),
-    );
+    try {
+      ready = await core.group('Wait until ready', () =>
+        waitForStartTask({ client: s.client, sleep: run.sleep, now: run.now, signal: run.signal }, started.task, {
+          deadline: reporter.report.startedAt + run.cfg.readyTimeoutMs,
+          timeoutMs: run.cfg.readyTimeoutMs,
+          onTask: (t) => onTask(s, t, started.proposedId),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof DeadStartError)) throw error;
+      throw (await pauseLostSandbox(s)) ? new DeadStartError(error.task, STALE_START_MS, 'its sandbox was paused so it stops costing money') : error;
+    }
   }
   assertReady(ready);
   const conversationId = hexId(ready.app_conversation_id) || (reporter.report.conversationId as string);
@@ -48,6 +53,23 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   reactLater(run, 'rocket');
   await setTitle(s, conversationId);
   return conversationId;
+}
+
+/**
+ * A lost start may leave its sandbox running (§14.1), with no conversation ever to use it: pause
+ * it when the task reported one and it is this conversation's own (named after it).
+ */
+async function pauseLostSandbox(s: Session): Promise<boolean> {
+  const r = s.reporter.report;
+  if (!r.sandboxId || r.sandboxId !== r.conversationId) return false;
+  try {
+    await s.client.pauseSandbox(r.sandboxId);
+    await s.reporter.update({ sandboxStatus: 'PAUSED' });
+    return true;
+  } catch (error) {
+    core.warning(`Could not pause the sandbox ${r.sandboxId} of the lost start: ${s.run.secrets.redact((error as Error).message)}`);
+    return false;
+  }
 }
 
 /**

@@ -167,21 +167,16 @@ describe('transient faults', () => {
   });
 
   it('honours 429 Retry-After and retries 5xx while polling', async () => {
-    const w2 = await world({ emulator: { streamStart: false } });
-    try {
-      w2.emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks', kind: 'status', status: 429, retryAfter: 1 });
-      w2.emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks', kind: 'status', status: 502 });
-      const run = await w2.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }) });
-      expect(run.code, run.stdout).toBe(0);
-      expect(run.outputs.status).toBe('ready');
-      const polls = w2.emu.requests.filter((r) => r.path === '/api/v1/app-conversations/start-tasks');
-      const after429 = polls.findIndex((r) => r.status === 429);
-      expect(after429).toBeGreaterThanOrEqual(0);
-      expect((polls[after429 + 1]?.at ?? 0) - (polls[after429]?.at ?? 0)).toBeGreaterThanOrEqual(950);
-      expect(w2.emu.tasks).toHaveLength(1);
-    } finally {
-      await w2.close();
-    }
+    w.emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks', kind: 'status', status: 429, retryAfter: 1 });
+    w.emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks', kind: 'status', status: 502 });
+    const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }) });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.status).toBe('ready');
+    const polls = w.emu.requests.filter((r) => r.path === '/api/v1/app-conversations/start-tasks');
+    const after429 = polls.findIndex((r) => r.status === 429);
+    expect(after429).toBeGreaterThanOrEqual(0);
+    expect((polls[after429 + 1]?.at ?? 0) - (polls[after429]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(w.emu.tasks).toHaveLength(1);
   });
 });
 

@@ -270,6 +270,15 @@ export abstract class Lifecycle {
     return true;
   }
 
+  /** Moves a start task's created_at and updated_at `ms` into the past (a task that has not moved for that long). */
+  ageTask(id: string, ms: number): boolean {
+    const task = this.tasks.get(id);
+    if (!task) return false;
+    task.createdAt -= ms;
+    task.updatedAt -= ms;
+    return true;
+  }
+
   protected transition(kind: Transition['kind'], taskId: string, conversationId: string, sandboxId: string | null, status: Transition['status'], at: number, cause?: Transition['cause']): void {
     this.transitions.push(cause ? { kind, taskId, conversationId, sandboxId, status, at, cause } : { kind, taskId, conversationId, sandboxId, status, at });
   }

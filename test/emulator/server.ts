@@ -188,6 +188,10 @@ class EmulatorServer implements Controlled, App {
     return this.engine.ageConversation(id, ms);
   }
 
+  ageTask(id: string, ms: number): boolean {
+    return this.engine.ageTask(parseUuid(id) ?? '', ms);
+  }
+
   reset(): void {
     this.engine.reset();
     this.agentServer.reset();

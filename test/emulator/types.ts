@@ -231,6 +231,8 @@ export interface Emulator {
   resumeSandbox(id: string): boolean;
   /** Move a conversation's updated_at `ms` into the past. */
   ageConversation(id: string, ms: number): boolean;
+  /** Move a start task's created_at and updated_at `ms` into the past (it has not moved for that long); false if unknown. */
+  ageTask(id: string, ms: number): boolean;
   /** Put a sandbox in ERROR or MISSING now. */
   failSandbox(id: string, status: 'ERROR' | 'MISSING'): boolean;
   /** Forget everything (state, requests, transitions, faults, queue, limiter counters); default scenario back to the options'. */

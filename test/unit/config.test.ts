@@ -51,6 +51,9 @@ describe('parseConfig', () => {
     const c = parse({ [INPUT.baseUrl]: 'http://localhost:3000/' }, { OPENHANDS_API_KEY: 'k-123' });
     expect(c.apiKey).toBe('k-123');
     expect(c.baseUrl).toBe('http://localhost:3000');
+    // a path prefix (self-hosted behind a proxy) is kept; only a trailing /api or /api/v1 is refused
+    expect(parse({ [INPUT.baseUrl]: 'https://oh.example.com/openhands/' }).baseUrl).toBe('https://oh.example.com/openhands');
+    expect(parse({ [INPUT.baseUrl]: 'https://oh.example.com/apis' }).baseUrl).toBe('https://oh.example.com/apis');
   });
 
   it('reads prompt-file relative to the workspace', () => {
@@ -67,6 +70,9 @@ describe('parseConfig', () => {
     [{ [INPUT.finishTimeout]: 'soon' }, INPUT.finishTimeout, /90s, 5m or 1h/],
     [{ [INPUT.baseUrl]: 'ftp://x' }, INPUT.baseUrl, /http\(s\)/],
     [{ [INPUT.baseUrl]: 'not a url' }, INPUT.baseUrl, /http\(s\) URL/],
+    [{ [INPUT.baseUrl]: 'https://app.all-hands.dev/api' }, INPUT.baseUrl, /without \/api or \/api\/v1.*such as https:\/\/app\.all-hands\.dev,/],
+    [{ [INPUT.baseUrl]: 'https://oh.example.com/openhands/api/v1/' }, INPUT.baseUrl, /such as https:\/\/oh\.example\.com\/openhands,/],
+    [{ [INPUT.baseUrl]: 'http://localhost:3000/API/V1' }, INPUT.baseUrl, /without \/api/],
     [{ [INPUT.comment]: 'yes' }, INPUT.comment, /true or false/],
     [{ [INPUT.promptFile]: 'missing.md', [INPUT.prompt]: '' }, INPUT.promptFile, /no file/],
     [{ [INPUT.promptFile]: '../etc/passwd', [INPUT.prompt]: '' }, INPUT.promptFile, /inside the workspace/],

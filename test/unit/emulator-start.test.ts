@@ -98,6 +98,19 @@ describe('start task life-cycle', () => {
     await waitFor(() => emu().tasks[0]?.status === 'READY');
     expect(emu().conversations).toHaveLength(1);
   });
+
+  it('ageTask moves a task\'s created_at and updated_at into the past, as the reads show', async () => {
+    await start({ scenario: { phaseDurations: { WAITING_FOR_SANDBOX: 600_000 } } });
+    const task = await startConversation();
+    await waitFor(() => emu().tasks[0]?.status === 'WAITING_FOR_SANDBOX');
+    const [before] = await getJson<J[]>(`/api/v1/app-conversations/start-tasks?ids=${String(task.id)}`);
+    expect(emu().ageTask(String(task.id), 360_000)).toBe(true);
+    expect(emu().ageTask('f'.repeat(32), 1)).toBe(false);
+    const [after] = await getJson<J[]>(`/api/v1/app-conversations/start-tasks?ids=${String(task.id)}`);
+    expect(after?.status).toBe('WAITING_FOR_SANDBOX');
+    expect(Date.parse(String(before?.updated_at)) - Date.parse(String(after?.updated_at))).toBeCloseTo(360_000, -1);
+    expect(Date.parse(String(before?.created_at)) - Date.parse(String(after?.created_at))).toBeCloseTo(360_000, -1);
+  });
 });
 
 describe('stream-start', () => {

@@ -1,0 +1,113 @@
+// Issue 8 logic with injected clocks and fake clients: dead start tasks, paged searches, pausing only
+// the conversation's own sandbox.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const pauseSandboxNow = vi.fn(async () => {});
+const warning = vi.fn();
+vi.mock('@actions/core', () => ({ warning: (m: string) => warning(m), info: () => {}, debug: () => {} }));
+vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknown[]) => pauseSandboxNow(...(a as [])) }));
+
+const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
+const { DeadStartError, findStartTask, STALE_START_MS, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { stopSpending } = await import('../../src/steps/outcome.ts');
+type Client = import('../../src/openhands/client.ts').OpenHandsClient;
+type StartTask = import('../../src/openhands/types.ts').StartTask;
+type Report = import('../../src/report.ts').Report;
+type Config = import('../../src/config.ts').Config;
+
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+
+/** A clock that only moves when the code sleeps. */
+function clock() {
+  let t = T0;
+  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+}
+
+describe('dead start tasks', () => {
+  const task = (over: Partial<StartTask> = {}): StartTask => ({ id: 't1', status: 'WAITING_FOR_SANDBOX', updated_at: new Date(T0).toISOString(), ...over }) as StartTask;
+
+  it('a task whose updated_at is older than STALE_START_MS is dead at the first poll (a re-attached task that stopped)', async () => {
+    const c = clock();
+    const stale = task({ updated_at: new Date(T0 - STALE_START_MS - 1000).toISOString() });
+    const client = { getStartTasks: vi.fn(async () => [stale]) } as unknown as Client;
+    const err = await waitForStartTask({ client, ...c }, task(), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadStartError);
+    expect((err as Error).message).toMatch(/has been at WAITING_FOR_SANDBOX for over 5 minutes without a change/);
+    expect(client.getStartTasks).toHaveBeenCalledTimes(1);
+  });
+
+  it('a task that keeps its state and updated_at for STALE_START_MS as we watch is dead; one that moves is not', async () => {
+    const c = clock();
+    const still = task();
+    const client = { getStartTasks: vi.fn(async () => [still]) } as unknown as Client;
+    const err = await waitForStartTask({ client, ...c, random: () => 0.5 }, still, { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadStartError);
+    expect(c.now() - T0).toBeGreaterThan(STALE_START_MS);
+    expect(c.now() - T0).toBeLessThan(STALE_START_MS + 10_000);
+
+    const c2 = clock();
+    let n = 0;
+    const moving = { getStartTasks: vi.fn(async () => [++n < 5 ? task({ updated_at: new Date(c2.now()).toISOString() }) : task({ status: 'READY', app_conversation_id: 'c'.repeat(32) })]) } as unknown as Client;
+    const ready = await waitForStartTask({ client: moving, ...c2 }, task(), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {} });
+    expect(ready.status).toBe('READY');
+  });
+});
+
+describe('paged searches', () => {
+  it('the ambiguity search follows next_page_id until it finds the task, and stops at the last page', async () => {
+    const id = 'a'.repeat(32);
+    const other = (i: number) => ({ id: `o${i}`, status: 'WORKING', request: { conversation_id: null } });
+    const pages = [
+      { items: Array.from({ length: 100 }, (_, i) => other(i)), nextPageId: '100' },
+      { items: [other(100), { id: 'mine', status: 'WORKING', request: { conversation_id: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa' } }], nextPageId: null },
+    ];
+    const searchStartTasks = vi.fn(async ({ pageId }: { pageId?: string }) => pages[pageId ? 1 : 0]);
+    const found = await findStartTask({ searchStartTasks } as unknown as Client, id, new Date(T0));
+    expect(found?.id).toBe('mine');
+    expect(searchStartTasks.mock.calls.map((a) => a[0].pageId)).toEqual([undefined, '100']);
+    const none = await findStartTask({ searchStartTasks } as unknown as Client, 'b'.repeat(32), new Date(T0));
+    expect(none).toBeUndefined();
+    expect(searchStartTasks).toHaveBeenCalledTimes(4);
+  });
+
+  it('the execution status pages back past stats updates, and gives up (null) after its page bound', async () => {
+    const stats = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, kind: 'ConversationStateUpdateEvent', key: 'stats', value: {} }));
+    const searchEvents = vi.fn(async (_id: string, o: { pageId?: string }) =>
+      o.pageId === '200' ? { items: [...stats(20), { id: 'e', kind: 'ConversationStateUpdateEvent', key: 'execution_status', value: 'finished' }], nextPageId: null } : { items: stats(100), nextPageId: String(Number(o.pageId ?? 0) + 100) },
+    );
+    expect(await lastExecutionStatus({ searchEvents } as unknown as Client, 'c')).toBe('finished');
+    expect(searchEvents.mock.calls.map((a) => a[1].pageId)).toEqual([undefined, '100', '200']);
+    const endless = vi.fn(async (_id: string, o: { pageId?: string }) => ({ items: stats(100), nextPageId: String(Number(o.pageId ?? 0) + 100) }));
+    expect(await lastExecutionStatus({ searchEvents: endless } as unknown as Client, 'c')).toBeNull();
+    expect(endless).toHaveBeenCalledTimes(10);
+  });
+});
+
+describe('pausing only the own sandbox', () => {
+  const id = 'c'.repeat(32);
+  const cfg = { apiKey: 'k', baseUrl: 'https://oh.example', onTimeout: 'pause', onCancel: 'pause' } as unknown as Config;
+  const report = (over: Partial<Report>): Report => ({ status: 'timed_out', conversationId: id, ...over }) as Report;
+  beforeEach(() => {
+    pauseSandboxNow.mockClear();
+    warning.mockClear();
+  });
+
+  it("a shared sandbox (another conversation's, or unchecked) is left running with a warning that says why", async () => {
+    for (const sandboxShared of [true, undefined]) {
+      const r = report({ sandboxId: 'shared-sandbox', sandboxShared });
+      expect(await stopSpending(r, cfg)).toBeUndefined();
+      expect(r.sandboxStatus).toBeUndefined();
+    }
+    expect(pauseSandboxNow).not.toHaveBeenCalled();
+    expect(warning).toHaveBeenCalledTimes(2);
+    expect(warning.mock.calls[0]?.[0]).toMatch(/Sandbox shared-sandbox is left running: it is shared with other conversations.*pausing it would stop them too/);
+  });
+
+  it('the own sandbox (named after the conversation) is paused, by its reported id', async () => {
+    const r = report({ sandboxId: id });
+    expect(await stopSpending(r, cfg)).toMatch(/paused so it stops costing money \(on-timeout: pause\)/);
+    expect(pauseSandboxNow).toHaveBeenCalledWith('https://oh.example', 'k', id);
+    expect(r.sandboxStatus).toBe('PAUSED');
+    expect(warning).not.toHaveBeenCalled();
+  });
+});
