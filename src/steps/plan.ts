@@ -55,8 +55,8 @@ export async function plan(run: Run): Promise<Planned> {
     permission,
     untrusted: cfg.untrusted,
     request: heldRequestOf(ctx, run.now()),
-    // The key matters only once the permission passed (its fork check needs the PR look-up).
-    apiKey: permission.run ? apiKeyState(cfg, workResult) : 'present',
+    // The key matters only for a trigger whose sender passed (its fork check needs the PR look-up).
+    apiKey: permission.run && trigger.kind !== 'skip' ? apiKeyState(cfg, workResult) : 'present',
   });
   core.info(`Gate: ${g.kind}${'why' in g ? `: ${g.why}` : ''}`);
   const why = { trigger: trigger.why, permission: permission.why };

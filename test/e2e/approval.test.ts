@@ -181,8 +181,11 @@ describe('an outsider asks (untrusted: ask)', () => {
   it("an approved request goes into the issue's open conversation as a follow-up", async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }] });
     const first = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', sender: 'Codertocat' }), runId: '100' });
-    await holdOutsider('@openhands also update the changelog');
+    const held = await w.run({ event: 'issue_comment', payload: comment('@openhands also update the changelog'), runId: '101' });
+    expect(held.outputs.status).toBe('awaiting_approval');
+    // The marker keeps the open conversation for the approved run; the held run started none.
     expect(marker().conversationId).toBe(first.outputs['conversation-id']);
+    expect(held.outputs['conversation-id']).toBe('');
     const run = await w.run({ event: 'issue_comment', payload: comment('@openhands approve', 'Codertocat'), runId: '102' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('followed_up');
@@ -200,6 +203,27 @@ describe('an outsider asks (untrusted: ask)', () => {
     expect(promptSent()).toContain('fix the typo instead');
     expect(promptSent()).not.toContain('dark mode');
     expect(marker().approval).toBeUndefined();
+  });
+
+  it("a fork PR's description under pull_request_target is held, and the label runs it as a review on the base branch", async () => {
+    const opened = prLabeled({ label: 'unrelated', number: 2, fork: true, sender: 'fork-user', body: '@openhands please look at my change' }) as unknown as Record<string, unknown>;
+    Object.assign(opened, { action: 'opened' });
+    delete opened.label;
+    const pr = w.gh.issues.find((i) => i.number === 2);
+    if (pr) pr.body = '@openhands please look at my change';
+    const inputs = { trigger: 'always' };
+    const held = await w.run({ event: 'pull_request_target', payload: opened, inputs });
+    expect(held.outputs.status).toBe('awaiting_approval');
+    expect(w.gh.commentsOn(2)[0]?.body).toContain("@fork-user's [request](https://github.com/octo-org/octo-repo/pull/2)");
+    const label = prLabeled({ label: 'openhands', number: 2, fork: true, sender: 'Codertocat', body: '@openhands please look at my change' });
+    const run = await w.run({ event: 'pull_request_target', payload: label, inputs });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.status).toBe('ready');
+    const start = w.emu.requests.find((r) => r.method === 'POST')?.body as { selected_branch: string };
+    expect(start.selected_branch).toBe('main');
+    expect(promptSent()).toContain('You are reviewing pull request #2');
+    expect(promptSent()).toContain('@openhands please look at my change');
+    expect(w.gh.commentsOn(2)[0]?.body).toContain('requested by @fork-user, approved by @Codertocat');
   });
 
   it("a hold on a fork PR's pull_request event (read-only token) warns and stays green", async () => {
