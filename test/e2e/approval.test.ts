@@ -196,6 +196,20 @@ describe('an outsider asks (untrusted: ask)', () => {
     expect(sent.content[0]?.text).toContain('@openhands also update the changelog');
   });
 
+  it('an approved request after a long-finished conversation starts a new one and links the old one', async () => {
+    const first = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', sender: 'Codertocat' }), inputs: { wait: 'finished' } });
+    w.emu.ageConversation(first.outputs['conversation-id'] ?? '', 7 * 3600_000);
+    await holdOutsider();
+    const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', sender: 'Codertocat' }) });
+    expect(run.outputs.status).toBe('ready');
+    expect(w.starts()).toBe(2);
+    const body = stickyBodies()[0] ?? '';
+    expect(body).toContain('Earlier conversations (1)');
+    expect(body).toContain(`${(first.outputs['conversation-id'] ?? '').slice(0, 8)}\`](`);
+    // The hold only carried the conversation: its status there would be the hold's, not the conversation's.
+    expect(body).not.toMatch(/: awaiting approval/);
+  });
+
   it("a maintainer's own request replaces the hold", async () => {
     await holdOutsider();
     const run = await w.run({ event: 'issue_comment', payload: comment('@openhands fix the typo instead', 'Codertocat') });
