@@ -66,8 +66,14 @@ export async function plan(run: Run): Promise<Planned> {
     case 'missing-key':
       throw missingApiKey();
     case 'hold': {
-      const found = settled(stickyResult);
-      const p = { work: settled(workResult), commentTarget: found?.target, sticky: found?.sticky, prompt: '', why, approval: { held: g.request } };
+      // A hold starts nothing, so a failed look-up must not turn it red: without the comment it
+      // is just not recorded (no second comment is risked), and the repository is the input's.
+      if (stickyResult.status === 'rejected') {
+        core.warning(`Could not read the status comment, so the held request is not recorded there: ${getErrorMessage(stickyResult.reason)}`);
+      }
+      const found = stickyResult.status === 'fulfilled' ? stickyResult.value : undefined;
+      const work = workResult.status === 'fulfilled' ? workResult.value : { repo: cfg.repo.fullName, branch: cfg.branch };
+      const p = { work, commentTarget: found?.target, sticky: found?.sticky, prompt: '', why, approval: { held: g.request } };
       return { kind: 'hold', plan: p, status: 'awaiting_approval', why: g.why };
     }
     case 'approved': {

@@ -240,6 +240,16 @@ describe('an outsider asks (untrusted: ask)', () => {
     expect(w.gh.commentsOn(2)[0]?.body).toContain('requested by @fork-user, approved by @Codertocat');
   });
 
+  it('a hold whose comment look-up fails warns, writes no second comment, and stays green', async () => {
+    w.gh.addFault({ method: 'GET', path: /\/issues\/1\/comments/, status: 500, times: 10 });
+    const run = await w.run({ event: 'issue_comment', payload: comment('@openhands fix') });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.status).toBe('awaiting_approval');
+    expect(run.annotations.warnings.join('\n')).toMatch(/held request is not recorded/);
+    expect(writes()).toEqual([]);
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
   it("a hold on a fork PR's pull_request event (read-only token) warns and stays green", async () => {
     w.gh.addFault({ method: 'POST', path: /\/comments$/, status: 403, times: Infinity });
     const payload = prLabeled({ label: 'unrelated', number: 2, fork: true, sender: 'fork-user' }) as unknown as Record<string, unknown>;
