@@ -48,7 +48,9 @@ export async function plan(run: Run): Promise<Planned> {
   const permission = settled(permissionResult);
   core.info(`Permission: ${permission.run ? 'granted' : 'refused'}: ${permission.why}`);
   // Only an approval gesture reads the marker to classify: other events do not wait on the comment.
-  const marker = approvalGesture(ctx, cfg) ? settled(stickyResult)?.sticky?.state : undefined;
+  // A refused sender's gesture could approve nothing, so an unreadable comment does not fail it.
+  const readMarker = approvalGesture(ctx, cfg) && (permission.run || stickyResult.status === 'fulfilled');
+  const marker = readMarker ? settled(stickyResult)?.sticky?.state : undefined;
   const trigger = classifyTrigger(ctx, cfg, marker?.approval);
   const g = gate({
     trigger,

@@ -241,11 +241,14 @@ describe('an outsider asks (untrusted: ask)', () => {
   });
 
   it('a hold whose comment look-up fails warns, writes no second comment, and stays green', async () => {
-    w.gh.addFault({ method: 'GET', path: /\/issues\/1\/comments/, status: 500, times: 10 });
+    w.gh.addFault({ method: 'GET', path: /\/issues\/1\/comments/, status: 500, times: Infinity });
     const run = await w.run({ event: 'issue_comment', payload: comment('@openhands fix') });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('awaiting_approval');
     expect(run.annotations.warnings.join('\n')).toMatch(/held request is not recorded/);
+    const approve = await w.run({ event: 'issue_comment', payload: comment('@openhands approve') });
+    expect(approve.code, approve.stdout).toBe(0);
+    expect(approve.outputs.status).toBe('skipped');
     expect(writes()).toEqual([]);
     expect(w.emu.requests).toHaveLength(0);
   });
