@@ -16,6 +16,7 @@ import { Reporter } from './reporter.js';
 import { FAILING } from './report.js';
 import { realSleep, type Sleep } from './retry.js';
 import { act } from './steps/act/choose.js';
+import { hold } from './steps/act/hold.js';
 import { decide } from './steps/decide.js';
 import { dryRunSummary } from './steps/dry-run.js';
 import { OverBudgetError, waitFinished } from './steps/finish.js';
@@ -67,10 +68,12 @@ export async function run(deps: RunDeps): Promise<void> {
       key: cfg.commentKey ?? defaultCommentKey(ctx),
       octokit: cfg.githubToken ? await loadOctokit(cfg.githubToken, ctx.apiUrl, { onRetry: (m) => core.info(secrets.redact(m)) }) : undefined,
     };
-    const planned = await plan(runValue, decision.why);
+    const planned = await plan(runValue);
     if (planned.kind === 'skip') return await skip(planned.why);
     const reporter = newReporter(runValue, planned.plan);
-    if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter));
+    const held = planned.kind === 'hold' ? planned : undefined;
+    if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter, held));
+    if (held) return await hold(runValue, held, reporter);
 
     const client = new OpenHandsClient({
       baseUrl: cfg.baseUrl,
@@ -158,6 +161,7 @@ function newReporter(run: Run, plan: Plan): Reporter {
       actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,
       previous: [...(plan.sticky?.state?.previous ?? [])],
       ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
+      ...(plan.approval ? { approval: plan.approval } : {}),
     },
     {
       octokit: cfg.dryRun ? undefined : run.octokit,

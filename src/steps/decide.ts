@@ -1,15 +1,21 @@
 /**
- * Step 1, pure: does this event ask for a run at all? Only the event and the inputs decide;
- * who asked (the permission gate) is the plan's first look-up.
+ * Step 1, pure: could this event ask for a run? Only the event and the inputs decide; who asked
+ * (the permission gate) and what the sticky comment holds are the plan's look-ups.
  */
+import { approvalGesture, classifyTrigger } from '../approval.js';
 import type { Config } from '../config.js';
 import type { EventContext } from '../github/event.js';
 import { checkPromptConfig } from '../prompt.js';
-import { decideTrigger, type Decision } from '../triggers.js';
+import type { Decision } from '../triggers.js';
 
 export function decide(cfg: Config, ctx: EventContext): Decision {
-  const trigger = decideTrigger(ctx, cfg);
+  const pre = classifyTrigger(ctx, cfg, undefined);
+  if (pre.kind === 'skip') {
+    // Only an approval gesture (the label, an `approve` reply) needs the sticky comment to decide.
+    if (!approvalGesture(ctx, cfg)) return { run: false, why: pre.why };
+    return { run: true, why: `${ctx.comment?.author.login || ctx.sender.login} may be approving a held request` };
+  }
   // A broken template is the workflow's bug: report it on the first event that would run.
-  if (trigger.run) checkPromptConfig(cfg, ctx);
-  return trigger;
+  checkPromptConfig(cfg, ctx);
+  return { run: true, why: pre.why };
 }

@@ -2,29 +2,46 @@
 import * as core from '@actions/core';
 import { renderComment } from '../render/comment.js';
 import type { Reporter } from '../reporter.js';
+import { holdReport, type Held } from './act/hold.js';
 import { derivedConversationId } from './act/start.js';
 import type { Plan, Run } from './run.js';
 
-/** The summary of what a real run would have done. */
-export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter): string {
+/** The summary of what a real run would have done; `held`: the run would end without OpenHands. */
+export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter, held?: Held): string {
   const r = reporter.report;
-  r.conversationId = derivedConversationId(run, plan.work, plan.commentTarget?.issueNumber);
-  r.status = 'pending';
+  if (held) holdReport(run, held, reporter);
+  else {
+    r.conversationId = derivedConversationId(run, plan.work, plan.commentTarget?.issueNumber);
+    r.status = 'pending';
+  }
   const target = plan.commentTarget;
   const comment = target
     ? `would ${plan.sticky ? `edit comment ${plan.sticky.id}` : 'create a comment'} on #${target.issueNumber}`
     : run.cfg.trackingLabel && !run.ctx.subject && run.cfg.issueNumber === undefined
       ? `would create a tracking issue labelled '${run.cfg.trackingLabel}' and comment there`
       : 'would post no comment';
+  const outcome = outcomeOf(run, plan, held);
+  const prompt = held ? '(none: nothing is sent to OpenHands)' : plan.prompt;
   const body = run.secrets.redact(renderComment(r));
-  core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Comment: ${comment}.`);
-  core.info(`Prompt:\n${plan.prompt}`);
+  core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Outcome: ${outcome}. Comment: ${comment}.`);
+  core.info(`Prompt:\n${prompt}`);
   core.info(`Comment body:\n${body}`);
   return [
     '### OpenHands · 🧪 Dry run',
     'No OpenHands request was made and nothing was written to GitHub.',
-    `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |`,
-    `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${plan.prompt}\n\`\`\`\`\n\n</details>`,
+    `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Outcome | ${outcome} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |`,
+    `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${prompt}\n\`\`\`\`\n\n</details>`,
     `<details><summary>Comment</summary>\n\n\`\`\`\`markdown\n${body}\n\`\`\`\`\n\n</details>`,
   ].join('\n\n');
+}
+
+function outcomeOf(run: Run, plan: Plan, held: Held | undefined): string {
+  const by = plan.approval?.approvedBy ? `; @${plan.approval.approvedBy} approved @${plan.approval.held.author}'s request` : '';
+  if (held?.status === 'awaiting_approval') {
+    return `would hold @${plan.approval?.held.author ?? 'the sender'}'s request for a maintainer's approval (status awaiting_approval) and start nothing`;
+  }
+  if (held) return `would start nothing${by}: ${held.why}`;
+  const open = plan.sticky?.state?.conversationId;
+  if (open && run.ctx.subject && run.cfg.followUp === 'auto') return `would send the request to conversation ${open} if it is still open, else start a conversation${by}`;
+  return `would start a conversation${by}`;
 }

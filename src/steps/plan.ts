@@ -1,19 +1,30 @@
 /**
  * Step 2: the look-ups that decide where and whether to work, in parallel: who triggered (the
  * permission gate, which decides first), where the conversation works (the PR's branches), and
- * this key's sticky comment. Then the API key, the prompt and, for runs without an issue, the
- * tracking issue. No OpenHands request is made here.
+ * this key's sticky comment (whose marker may hold an outsider's request). Then the gates in
+ * their one order (approval.ts `gate`): trigger, permission or hold, and only then the API key.
+ * An approved request is read again from GitHub; then the prompt and, for runs without an
+ * issue, the tracking issue. No OpenHands request is made here.
  */
 import * as core from '@actions/core';
+import { approvalGesture, classifyTrigger, gate, heldRequestOf, resolveApproval, type ApprovalState, type GateInput } from '../approval.js';
 import { API_KEY_ENV, INPUT } from '../constants.js';
 import { ConfigError, getErrorMessage } from '../errors.js';
+import { readHeldRequest } from '../github/approval.js';
 import { findStickyComment, type CommentTarget, type StickyComment } from '../github/comments.js';
 import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/issues.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
-import { checkActors } from '../triggers.js';
+import { checkActors, type Decision } from '../triggers.js';
 import type { Plan, Run } from './run.js';
 
-export type Planned = { readonly kind: 'run'; readonly plan: Plan } | { readonly kind: 'skip'; readonly why: string };
+export type Planned =
+  | { readonly kind: 'run'; readonly plan: Plan }
+  /**
+   * Nothing starts, but the comment says why (act/hold.ts): an outsider's request waits for
+   * approval (`awaiting_approval`), or an approved one changed since it was held (`skipped`).
+   */
+  | { readonly kind: 'hold'; readonly plan: Plan; readonly status: 'awaiting_approval' | 'skipped'; readonly why: string }
+  | { readonly kind: 'skip'; readonly why: string };
 
 export function missingApiKey(): ConfigError {
   return new ConfigError(
@@ -22,48 +33,90 @@ export function missingApiKey(): ConfigError {
   );
 }
 
-export async function plan(run: Run, triggerWhy: string): Promise<Planned> {
-  const { cfg, ctx, octokit } = run;
+type Found = { target: CommentTarget; sticky: StickyComment | undefined } | undefined;
+
+export async function plan(run: Run): Promise<Planned> {
+  const { cfg, ctx } = run;
   const [owner, repo] = ctx.repository.split('/') as [string, string];
   const subjectNumber = ctx.subject?.number ?? cfg.issueNumber;
   const [permissionResult, workResult, stickyResult] = await Promise.allSettled([
-    checkActors(ctx, cfg.allowedBots, async (login) => {
-      if (!octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to check who triggered the run');
-      try {
-        return await getPermission(octokit, owner, repo, login);
-      } catch (error) {
-        // The error names the request (checking alice's permission on o/r: HTTP …).
-        throw new Error(`${getErrorMessage(error)}; without it the run is refused`, { cause: error });
-      }
-    }),
+    permissionOf(run, owner, repo),
     workTarget(run, owner, repo),
     findSticky(run, owner, repo, subjectNumber),
   ]);
-  // The permission decides first: a refused trigger is a quiet skip, whatever else failed,
-  // and before the API key is looked at (a reader's mention on a repo without a key is no error).
+  // The permission decides first: a failed check refuses the run, whatever else failed.
   const permission = settled(permissionResult);
   core.info(`Permission: ${permission.run ? 'granted' : 'refused'}: ${permission.why}`);
-  if (!permission.run) return { kind: 'skip', why: permission.why };
-  const work = settled(workResult);
-  if (!cfg.apiKey && !cfg.dryRun) {
-    if (!work.fork) throw missingApiKey();
-    return {
-      kind: 'skip',
-      why: `this pull request comes from the fork ${work.fork.headRepo}, and workflows triggered from forks get no secrets, so there is no OpenHands API key`,
-    };
+  // Only an approval gesture reads the marker to classify: other events do not wait on the comment.
+  // A refused sender's gesture could approve nothing, so an unreadable comment does not fail it.
+  const readMarker = approvalGesture(ctx, cfg) && (permission.run || stickyResult.status === 'fulfilled');
+  const marker = readMarker ? settled(stickyResult)?.sticky?.state : undefined;
+  const trigger = classifyTrigger(ctx, cfg, marker?.approval);
+  const g = gate({
+    trigger,
+    permission,
+    untrusted: cfg.untrusted,
+    request: heldRequestOf(ctx, run.now()),
+    // The key matters only for a trigger whose sender passed (its fork check needs the PR look-up).
+    apiKey: permission.run && trigger.kind !== 'skip' ? apiKeyState(cfg, workResult) : 'present',
+  });
+  core.info(`Gate: ${g.kind}${'why' in g ? `: ${g.why}` : ''}`);
+  const why = { trigger: trigger.why, permission: permission.why };
+  switch (g.kind) {
+    case 'skip':
+      return { kind: 'skip', why: g.why };
+    case 'missing-key':
+      throw missingApiKey();
+    case 'hold': {
+      // A hold starts nothing, so a failed look-up must not turn it red: without the comment it
+      // is just not recorded (no second comment is risked), and the repository is the input's.
+      if (stickyResult.status === 'rejected') {
+        core.warning(`Could not read the status comment, so the held request is not recorded there: ${getErrorMessage(stickyResult.reason)}`);
+      }
+      const found = stickyResult.status === 'fulfilled' ? stickyResult.value : undefined;
+      const work = workResult.status === 'fulfilled' ? workResult.value : { repo: cfg.repo.fullName, branch: cfg.branch };
+      const p = { work, commentTarget: found?.target, sticky: found?.sticky, prompt: '', why, approval: { held: g.request } };
+      return { kind: 'hold', plan: p, status: 'awaiting_approval', why: g.why };
+    }
+    case 'approved': {
+      if (!run.octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to read the approved request');
+      const work = settled(workResult);
+      const found = settled(stickyResult);
+      // Read again now: only the text the maintainer could have seen may run.
+      const res = resolveApproval(g.held, await readHeldRequest(run.octokit, owner, repo, g.held), g.approver);
+      // Approved either way: the marker stops waiting, and the comment records who approved.
+      const approval: ApprovalState = { held: g.held, approvedBy: g.approver, approvedAt: run.now() };
+      const base = { work, commentTarget: found?.target, sticky: found?.sticky, why, approval };
+      if (!res.ok) return { kind: 'hold', plan: { ...base, prompt: '' }, status: 'skipped', why: res.why };
+      return { kind: 'run', plan: { ...base, prompt: buildPrompt(cfg, ctx, work, res.request), approved: res.request } };
+    }
+    case 'run': {
+      const work = settled(workResult);
+      let found: Found = settled(stickyResult);
+      if (subjectNumber === undefined) found = await findSticky(run, owner, repo, await trackingIssue(run, owner, repo));
+      return { kind: 'run', plan: { work, commentTarget: found?.target, sticky: found?.sticky, prompt: buildPrompt(cfg, ctx, work), why } };
+    }
   }
-  let found = settled(stickyResult);
-  if (subjectNumber === undefined) found = await findSticky(run, owner, repo, await trackingIssue(run, owner, repo));
-  return {
-    kind: 'run',
-    plan: {
-      work,
-      commentTarget: found?.target,
-      sticky: found?.sticky,
-      prompt: buildPrompt(cfg, ctx, work),
-      why: { trigger: triggerWhy, permission: permission.why },
-    },
-  };
+}
+
+function permissionOf(run: Run, owner: string, repo: string): Promise<Decision> {
+  const { cfg, ctx, octokit } = run;
+  // For an approval this is whoever made the gesture (checkActors checks the event's author).
+  return checkActors(ctx, cfg.allowedBots, async (login) => {
+    if (!octokit) throw new ConfigError(INPUT.githubToken, 'a token is needed to check who triggered the run');
+    try {
+      return await getPermission(octokit, owner, repo, login);
+    } catch (error) {
+      // The error names the request (checking alice's permission on o/r: HTTP …).
+      throw new Error(`${getErrorMessage(error)}; without it the run is refused`, { cause: error });
+    }
+  });
+}
+
+/** 'present' also for a dry run; a fork PR's run gets no secrets, so its missing key is no error. */
+function apiKeyState(cfg: Run['cfg'], work: PromiseSettledResult<WorkTarget>): GateInput['apiKey'] {
+  if (cfg.apiKey || cfg.dryRun) return 'present';
+  return settled(work).fork ? 'missing-on-fork' : 'missing';
 }
 
 async function workTarget(run: Run, owner: string, repo: string): Promise<WorkTarget> {
@@ -92,7 +145,7 @@ async function findSticky(
   owner: string,
   repo: string,
   issueNumber: number | undefined,
-): Promise<{ target: CommentTarget; sticky: StickyComment | undefined } | undefined> {
+): Promise<Found> {
   if (!run.cfg.comment || !run.octokit || issueNumber === undefined) return undefined;
   const target = { owner, repo, issueNumber };
   return { target, sticky: await findStickyComment(run.octokit, target, run.key) };

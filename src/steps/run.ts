@@ -4,6 +4,7 @@
  * and returns its result as a value: nothing here is filled in later.
  */
 import * as core from '@actions/core';
+import type { ApprovalState, ApprovedRequest } from '../approval.js';
 import type { Config } from '../config.js';
 import type { CommentTarget, StickyComment } from '../github/comments.js';
 import type { EventContext } from '../github/event.js';
@@ -37,6 +38,10 @@ export interface Plan {
   readonly sticky: StickyComment | undefined;
   readonly prompt: string;
   readonly why: { readonly trigger: string; readonly permission: string };
+  /** untrusted=ask: what the report (and so the marker) keeps: a held request, or who approved it */
+  readonly approval?: ApprovalState;
+  /** the approved outsider's request, as read at approval time: the prompt and a follow-up use it */
+  readonly approved?: ApprovedRequest;
 }
 
 /** A run that talks to OpenHands. */

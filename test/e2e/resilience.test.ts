@@ -115,7 +115,7 @@ describe('follow-up answers', () => {
 describe('gates under failure', () => {
   it("a reader's mention is a skip even when another look-up fails", async () => {
     w.gh.addFault({ method: 'GET', path: /\/issues\/1\/comments/, status: 500, times: 10 });
-    const run = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix', sender: 'reader' }) });
+    const run = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix', sender: 'reader' }), inputs: { untrusted: 'skip' } });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('skipped');
     expect(w.emu.requests).toHaveLength(0);

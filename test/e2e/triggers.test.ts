@@ -58,9 +58,9 @@ describe('trigger gates', () => {
     expect(w.gh.reactions.every((r) => r.subject === 'issue_comment' && r.subject_id === payload.comment.id)).toBe(true);
   });
 
-  it('a reader mentioning @openhands is skipped', async () => {
+  it('a reader mentioning @openhands is skipped with untrusted: skip (held for approval by default)', async () => {
     await expectSkipped(
-      await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix', sender: 'reader' }) }),
+      await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix', sender: 'reader' }), inputs: { untrusted: 'skip' } }),
       /reader has 'read' access/,
     );
   });

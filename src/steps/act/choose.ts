@@ -37,8 +37,10 @@ export async function act(s: Session): Promise<Acted> {
     if (isAlive(view, run.now())) return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, false) };
   }
   if (!sameRun && prev?.conversationId) {
+    // A held run kept the conversation only for routing: its status and run are the hold's.
+    const held = prev.status === 'awaiting_approval' || prev.status === 'skipped';
     const runUrl = `${run.ctx.serverUrl}/${run.ctx.repository}/actions/runs/${prev.runId}`;
-    reporter.report.previous.unshift({ conversationId: prev.conversationId, status: prev.status, runUrl });
+    reporter.report.previous.unshift({ conversationId: prev.conversationId, ...(held ? { status: 'earlier' } : { status: prev.status, runUrl }) });
   }
   return { kind: 'started', started: await reattachOrStart(s, prev) };
 }

@@ -31,7 +31,7 @@ export function isAlive(v: ConversationView, now: number): boolean {
 
 export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean): Promise<FollowedUp> {
   const { run, reporter, client } = s;
-  const text = buildFollowUp(run.cfg, run.ctx, s.plan.work);
+  const text = buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved);
   core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
   await reporter.update(
     { conversationId, followUpText: text, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...viewPatch(view) },
