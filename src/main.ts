@@ -22,7 +22,7 @@ import { dryRunSummary } from './steps/dry-run.js';
 import { OverBudgetError, waitFinished } from './steps/finish.js';
 import { waitReady } from './steps/follow.js';
 import { statusOf, stopSpending } from './steps/outcome.js';
-import { plan } from './steps/plan.js';
+import { missingApiKey, plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
 import { renderSummary, writeSummary } from './summary.js';
 
@@ -75,9 +75,11 @@ export async function run(deps: RunDeps): Promise<void> {
     if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter, held));
     if (held) return await hold(runValue, held, reporter);
 
+    // The plan refused a run without a key; this keeps the type honest.
+    if (!cfg.apiKey) throw missingApiKey();
     const client = new OpenHandsClient({
       baseUrl: cfg.baseUrl,
-      apiKey: cfg.apiKey as string,
+      apiKey: cfg.apiKey,
       signal: deps.signal,
       sleep: runValue.sleep,
       onRetry: (m) => core.info(secrets.redact(m)),

@@ -46,7 +46,8 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
     }
   }
   assertReady(ready);
-  const conversationId = hexId(ready.app_conversation_id) || (reporter.report.conversationId as string);
+  const conversationId = hexId(ready.app_conversation_id) || reporter.report.conversationId;
+  if (!conversationId) throw new Error(`The start task ${ready.id} is READY but names no conversation`);
   // An earlier attempt may have been cancelled, which paused the sandbox.
   if (started.reattached) await ensureRunning(s, conversationId);
   await checkSandboxOwnership(s, conversationId);

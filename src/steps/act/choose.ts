@@ -5,7 +5,6 @@
  */
 import { readConversation } from '../../openhands/conversation.js';
 import { START_TERMINAL } from '../../openhands/types.js';
-import type { MarkerState } from '../../render/comment.js';
 import { reactLater, type Session } from '../run.js';
 import { followUp, isAlive, type FollowedUp } from './follow-up.js';
 import { reattachOrStart } from './reattach.js';
@@ -22,7 +21,7 @@ export async function act(s: Session): Promise<Acted> {
   const sameRun = Boolean(prev?.conversationId && prev.runId === run.ctx.runId);
 
   // A scheduled chore must not pile up: skip while the last one (on the same comment) runs.
-  if (!run.ctx.subject && prev?.conversationId && !sameRun && (await stillRunning(s, prev))) {
+  if (!run.ctx.subject && prev?.conversationId && !sameRun && (await stillRunning(s, prev.conversationId, prev.startTaskId))) {
     return { kind: 'skip', why: `the previous conversation ${prev.conversationId} is still running` };
   }
   reactLater(run, 'eyes');
@@ -46,13 +45,13 @@ export async function act(s: Session): Promise<Acted> {
 }
 
 /** Whether the conversation an earlier run reported is still at work (or still starting). */
-async function stillRunning(s: Session, prev: MarkerState): Promise<boolean> {
-  const view = await readConversation(s.client, prev.conversationId as string);
+async function stillRunning(s: Session, conversationId: string, startTaskId: string | undefined): Promise<boolean> {
+  const view = await readConversation(s.client, conversationId);
   if (view.conversation) {
     const busy = view.executionStatus === null || !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(view.executionStatus);
     return busy && ['RUNNING', 'STARTING'].includes(view.sandboxStatus ?? '');
   }
-  if (!prev.startTaskId) return false;
-  const [task] = await s.client.getStartTasks([prev.startTaskId]);
+  if (!startTaskId) return false;
+  const [task] = await s.client.getStartTasks([startTaskId]);
   return Boolean(task && !START_TERMINAL.has(task.status));
 }
