@@ -15,6 +15,8 @@ export interface FollowedUp {
   readonly conversationId: string;
   /** the newest event before our message: what comes after it is the follow-up's */
   readonly after: EventMark | undefined;
+  /** the message sent: its event marks where the follow-up's own run begins */
+  readonly text: string;
 }
 
 /** Still worth a follow-up: the sandbox lives, and the agent is working or finished recently. */
@@ -46,5 +48,5 @@ export async function followUp(s: Session, conversationId: string, view: Convers
   }
   await reporter.update({ status: 'followed_up', followUp: 'sent' }, { force: true });
   reactLater(run, 'rocket');
-  return { conversationId, after };
+  return { conversationId, after, text };
 }
