@@ -36,6 +36,17 @@ export class OverBudgetError extends Error {
   }
 }
 
+/**
+ * The wait between app-server reads: the safety poll while the socket reports (its status and
+ * stats changes wake the wait at once), else the polling schedule, never slower than
+ * COST_CHECK_MS with a cost cap.
+ */
+export function finishReadDelay(elapsedMs: number, liveUp: boolean, capped: boolean): number {
+  if (liveUp) return SAFETY_POLL_MS;
+  const base = finishPollDelay(elapsedMs);
+  return capped ? Math.min(base, COST_CHECK_MS) : base;
+}
+
 const ACTIVE = (status: string | null): boolean => status !== null && !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(status);
 
 /** The message a follow-up sent, and the newest event the app server had just before. */
@@ -86,10 +97,7 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
           e.kind === 'interrupted' ||
           run.now() - since > FOLLOW_UP_SETTLE_MS ||
           (own = await ownNow(followUp.text)).end !== undefined,
-        pollDelay: (elapsed) => {
-          const base = live.up() ? SAFETY_POLL_MS : finishPollDelay(elapsed);
-          return cap !== undefined && !live.up() ? Math.min(base, COST_CHECK_MS) : base;
-        },
+        pollDelay: (elapsed) => finishReadDelay(elapsed, live.up(), cap !== undefined),
         wake: live.wake,
         onView: (v) => {
           if (ACTIVE(v.executionStatus)) sawActive = true;
