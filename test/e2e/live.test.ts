@@ -128,6 +128,14 @@ describe("the agent's pull request", () => {
     expect(searched).toBe(refused);
   });
 
+  it("the start asks the agent to put this conversation's link in the PR description", async () => {
+    const run = await w.run({ event: 'issues', payload: labeled(), inputs: { wait: 'none' } });
+    const id = run.outputs['conversation-id'] ?? '';
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    const start = w.emu.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/app-conversations')?.body as { initial_message: { content: { text: string }[] } };
+    expect(start.initial_message.content[0]?.text).toContain(`- Put the link to this conversation, ${w.emu.url}/conversations/${id}, in the description of any pull request you open.`);
+  });
+
   it('no PR: the outputs stay empty', async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }, { afterMs: 500, status: 'finished' }] });
     const run = await w.run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' } });

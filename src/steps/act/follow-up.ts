@@ -4,7 +4,8 @@
  */
 import * as core from '@actions/core';
 import { newestEvent, type ConversationView, type EventMark } from '../../openhands/conversation.js';
-import { buildFollowUp } from '../../prompt.js';
+import { buildFollowUp, fillConversationUrl } from '../../prompt.js';
+import { conversationUrl } from '../../report.js';
 import { ensureRunning, viewPatch } from '../follow.js';
 import { reactLater, type Session } from '../run.js';
 
@@ -33,7 +34,7 @@ export function isAlive(v: ConversationView, now: number): boolean {
 
 export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean): Promise<FollowedUp> {
   const { run, reporter, client } = s;
-  const text = buildFollowUp(run.cfg, run.ctx, s.plan.work);
+  const text = fillConversationUrl(buildFollowUp(run.cfg, run.ctx, s.plan.work), conversationUrl(run.cfg.baseUrl, conversationId));
   core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
   await reporter.update(
     { conversationId, followUpText: text, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...viewPatch(view) },
