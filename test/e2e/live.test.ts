@@ -44,6 +44,23 @@ describe('finish over the socket', () => {
 });
 
 
+describe('what the socket cannot say', () => {
+  it('a sandbox the service pauses mid-run drops the socket: noticed at once, not at the 60 s safety poll', async () => {
+    w.emu.setDefaultScenario({ stepMs: 1000, execution: [{ afterMs: 0, status: 'running' }] });
+    const running = w.run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' }, timeoutMs: 30_000 });
+    const deadline = Date.now() + 20_000;
+    while (!w.emu.agentServer.connections.some((c) => c.auth === 'frame' && c.framesSent > 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const sandboxId = w.emu.conversations[0]?.sandbox_id as string;
+    w.emu.pauseSandbox(sandboxId);
+    const pausedAt = performance.timeOrigin + performance.now();
+    const run = await running;
+    expect(run.code).toBe(1);
+    expect(run.outputs.status).toBe('interrupted');
+    expect(run.outputs['sandbox-status']).toBe('PAUSED');
+    expect(run.exitedAt - pausedAt).toBeLessThan(5000);
+  }, 40_000);
+});
+
 describe('polling fallback', () => {
   // Long enough for the socket to be given up (five failed connections, 1 s doubling back-off).
   const scenario = { stepMs: 1000, execution: [{ afterMs: 0, status: 'running' as const }, { afterMs: 20_000, status: 'finished' as const }] };
