@@ -1,6 +1,8 @@
 /** A dry run: every decision and look-up of a real run, and nothing written anywhere. */
 import * as core from '@actions/core';
+import { fillConversationUrl } from '../prompt.js';
 import { renderComment } from '../render/comment.js';
+import { conversationUrl } from '../report.js';
 import type { Reporter } from '../reporter.js';
 import { derivedConversationId } from './act/start.js';
 import type { Plan, Run } from './run.js';
@@ -17,14 +19,15 @@ export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter): string 
       ? `would create a tracking issue labelled '${run.cfg.trackingLabel}' and comment there`
       : 'would post no comment';
   const body = run.secrets.redact(renderComment(r));
+  const prompt = fillConversationUrl(plan.prompt, conversationUrl(run.cfg.baseUrl, r.conversationId));
   core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Comment: ${comment}.`);
-  core.info(`Prompt:\n${plan.prompt}`);
+  core.info(`Prompt:\n${prompt}`);
   core.info(`Comment body:\n${body}`);
   return [
     '### OpenHands · 🧪 Dry run',
     'No OpenHands request was made and nothing was written to GitHub.',
     `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |`,
-    `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${plan.prompt}\n\`\`\`\`\n\n</details>`,
+    `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${prompt}\n\`\`\`\`\n\n</details>`,
     `<details><summary>Comment</summary>\n\n\`\`\`\`markdown\n${body}\n\`\`\`\`\n\n</details>`,
   ].join('\n\n');
 }
