@@ -42,8 +42,9 @@ export function watchLive(s: Session, conversationId: string, target: AgentServe
         if (cap !== undefined && st.cost > cap) nudge();
       },
       onConnection: (state, detail) => {
+        const was = up;
         up = state === 'open';
-        core.info(`Live events: ${state === 'open' ? 'connected' : `connection lost (${detail})`}`);
+        core.info(`Live events: ${up ? 'connected' : `${was ? 'connection lost' : 'could not connect'} (${detail})`}`);
         nudge();
       },
     }).then(

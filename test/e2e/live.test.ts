@@ -66,9 +66,9 @@ describe('polling fallback', () => {
   const scenario = { stepMs: 1000, execution: [{ afterMs: 0, status: 'running' as const }, { afterMs: 20_000, status: 'finished' as const }] };
 
   it.each([
-    ['refused', { kind: 'refuse', times: Infinity }],
-    ['dropped after its first frame, every time', { kind: 'drop', afterFrames: 1, times: Infinity }],
-  ] as const)('socket %s: the run still ends finished, within the polling schedule', async (_name, fault) => {
+    ['refused', { kind: 'refuse', times: Infinity }, 'Live events: could not connect'],
+    ['dropped after its first frame, every time', { kind: 'drop', afterFrames: 1, times: Infinity }, 'Live events: connection lost'],
+  ] as const)('socket %s: the run still ends finished, within the polling schedule', async (_name, fault, logged) => {
     w.emu.agentServer.addSocketFault(fault);
     w.emu.setDefaultScenario(scenario);
     const run = await w.run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' }, timeoutMs: 40_000 });
@@ -82,6 +82,7 @@ describe('polling fallback', () => {
     expect(conns.length).toBeGreaterThan(0);
     expect(conns.length).toBe(5);
     expect(run.stdout).toContain('polling instead');
+    expect(run.stdout).toContain(logged);
     const lastTry = Math.max(...conns.map((c) => c.at));
     // after that, the app server is polled on the schedule (reads at least every 5 s)
     const reads = appReads(lastTry, at('finished')).map((r) => r.at);
