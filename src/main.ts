@@ -93,7 +93,7 @@ export async function run(deps: RunDeps): Promise<void> {
       return await skip(acted.why);
     }
     if (acted.kind === 'followed-up') {
-      if (cfg.wait === 'finished') await waitFinished(s, acted.followedUp.conversationId, acted.followedUp.after);
+      if (cfg.wait === 'finished') await waitFinished(s, acted.followedUp.conversationId, { followUp: acted.followedUp });
       return;
     }
     if (cfg.wait === 'none') {

@@ -40,6 +40,19 @@ export interface PromptView {
   readonly comment_fenced: string;
   /** an outsider's approved request: the maintainer who approved it ('' otherwise) */
   readonly approved_by: string;
+  /** the conversation's web link: CONVERSATION_URL here, filled in by fillConversationUrl once the id is known */
+  readonly conversation_url: string;
+}
+
+/**
+ * Stands for the conversation's link in a built prompt: the prompt is built before the start
+ * request proposes the conversation's id, so the link is filled in when the request is sent.
+ */
+export const CONVERSATION_URL = '{{conversation_url}}';
+
+/** The prompt with the conversation's web link in place of CONVERSATION_URL. */
+export function fillConversationUrl(prompt: string, url: string): string {
+  return prompt.replaceAll(CONVERSATION_URL, url);
 }
 
 /**
@@ -77,6 +90,7 @@ export function promptView(ctx: EventContext, target: WorkTarget, approved?: App
     body_fenced: fence(body),
     comment_fenced: fence(comment),
     approved_by: approved?.approver ?? '',
+    conversation_url: CONVERSATION_URL,
   };
 }
 
@@ -164,13 +178,15 @@ function defaultPrompt(v: PromptView, ctx: EventContext, target: WorkTarget, app
         ? '- Do what the comment asks about this pull request.'
         : '- Review the pull request and address what its description and review comments ask for.',
       target.fork
-        ? '- Propose your changes as a new pull request (see the note on the fork below), or describe them in your final message.'
+        ? `- Propose your changes as a new pull request (see the note on the fork below) with the link to this conversation, ${v.conversation_url}, in its description, or describe them in your final message.`
         : `- Commit your changes to the pull request's branch${v.head_branch ? ` \`${v.head_branch}\`` : ''} and push them.`,
     );
   } else {
     lines.push(
       v.comment ? '- Do what the comment asks about this issue.' : '- Resolve the issue.',
       `- Make the change on a new branch, push it, and open a pull request that references #${v.number} (write "Fixes #${v.number}" in its description when it resolves the issue).`,
+      // the workflow finds the agent's PR by this link when the agent's own words do not name it
+      `- Put the link to this conversation, ${v.conversation_url}, in the description of any pull request you open.`,
       '- If the issue needs no code change, do not open a pull request; explain your answer instead.',
     );
   }

@@ -77,15 +77,3 @@ export async function newestEvent(client: OpenHandsClient, id: string): Promise<
   const e = items[0];
   return e ? { id: e.id, timestamp: e.timestamp ?? '' } : undefined;
 }
-
-/** True when an execution_status update to a terminal value came after the mark. */
-export async function endedAfter(client: OpenHandsClient, id: string, mark: EventMark | undefined): Promise<boolean> {
-  const { items } = await client.searchEvents(id, { kind: 'ConversationStateUpdateEvent', limit: 100 });
-  return items.some(
-    (e) =>
-      e.key === 'execution_status' &&
-      EXECUTION_TERMINAL.has(String(e.value)) &&
-      e.id !== mark?.id &&
-      (e.timestamp ?? '') > (mark?.timestamp ?? ''),
-  );
-}

@@ -1,6 +1,8 @@
 /** A dry run: every decision and look-up of a real run, and nothing written anywhere. */
 import * as core from '@actions/core';
+import { fillConversationUrl } from '../prompt.js';
 import { renderComment } from '../render/comment.js';
+import { conversationUrl } from '../report.js';
 import type { Reporter } from '../reporter.js';
 import { holdReport, type Held } from './act/hold.js';
 import { derivedConversationId } from './act/start.js';
@@ -9,9 +11,10 @@ import type { Plan, Run } from './run.js';
 /** The summary of what a real run would have done; `held`: the run would end without OpenHands. */
 export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter, held?: Held): string {
   const r = reporter.report;
+  const conversationId = derivedConversationId(run, plan.work, plan.commentTarget?.issueNumber);
   if (held) holdReport(run, held, reporter);
   else {
-    r.conversationId = derivedConversationId(run, plan.work, plan.commentTarget?.issueNumber);
+    r.conversationId = conversationId;
     r.status = 'pending';
   }
   const target = plan.commentTarget;
@@ -21,7 +24,7 @@ export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter, held?: H
       ? `would create a tracking issue labelled '${run.cfg.trackingLabel}' and comment there`
       : 'would post no comment';
   const outcome = outcomeOf(run, plan, held);
-  const prompt = held ? '(none: nothing is sent to OpenHands)' : plan.prompt;
+  const prompt = held ? '(none: nothing is sent to OpenHands)' : fillConversationUrl(plan.prompt, conversationUrl(run.cfg.baseUrl, conversationId));
   const body = run.secrets.redact(renderComment(r));
   core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Outcome: ${outcome}. Comment: ${comment}.`);
   core.info(`Prompt:\n${prompt}`);

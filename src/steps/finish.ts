@@ -6,14 +6,16 @@
  * final message, cost, and the pull request the agent opened.
  */
 import * as core from '@actions/core';
-import { agentTarget, getAgentFinalResponse, type AgentServerTarget } from '../openhands/agent-server.js';
-import { findAgentPullRequest, type PrEvent } from '../openhands/agent-pr.js';
-import { endedAfter, readConversation, usage, type ConversationView, type EventMark } from '../openhands/conversation.js';
-import { readFinalMessage } from '../openhands/final-message.js';
+import { agentTarget, getAgentFinalResponse } from '../openhands/agent-server.js';
+import { findAgentPullRequest, type AgentPullRequest, type PrEvent } from '../openhands/agent-pr.js';
+import { readConversation, usage, type ConversationView, type EventMark } from '../openhands/conversation.js';
+import { finalResponse, readFinalMessage } from '../openhands/final-message.js';
 import { finishPollDelay, waitForFinish } from '../openhands/finish.js';
-import { followLive, type LiveEvent } from '../openhands/live.js';
+import { ownRun, ownRunFromAppServer, type OwnRun } from '../openhands/own-run.js';
+import type { OHEvent } from '../openhands/types.js';
 import { statusFromExecution, type Report } from '../report.js';
 import { viewPatch } from './follow.js';
+import { watchLive, type LiveWatch } from './live-watch.js';
 import { log, type Session } from './run.js';
 
 /** How long a follow-up waits to see the agent start again before trusting an unchanged end state. */
@@ -34,16 +36,55 @@ export class OverBudgetError extends Error {
   }
 }
 
+/**
+ * The wait between app-server reads: the safety poll while the socket reports (its status and
+ * stats changes wake the wait at once), else the polling schedule, never slower than
+ * COST_CHECK_MS with a cost cap.
+ */
+export function finishReadDelay(elapsedMs: number, liveUp: boolean, capped: boolean): number {
+  if (liveUp) return SAFETY_POLL_MS;
+  const base = finishPollDelay(elapsedMs);
+  return capped ? Math.min(base, COST_CHECK_MS) : base;
+}
+
 const ACTIVE = (status: string | null): boolean => status !== null && !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(status);
 
-/** Follows the agent to its end. After a follow-up (`after`), the previous run's end does not count. */
-export async function waitFinished(s: Session, conversationId: string, after?: EventMark): Promise<void> {
+/** The message a follow-up sent, and the newest event the app server had just before. */
+export interface FollowUpMark {
+  readonly after?: EventMark;
+  readonly text: string;
+}
+
+/**
+ * Looks for the agent's pull request somewhere else (GitHub) when its events name none; null
+ * when there is none. `since`: when this run started (epoch ms).
+ */
+export type AgentPrLookup = (q: { readonly conversationId: string; readonly since: number; readonly finalMessage: string }) => Promise<AgentPullRequest | null>;
+
+export interface WaitFinishedOptions {
+  /** set after a follow-up: the previous run's end does not count, only the end after our message */
+  readonly followUp?: FollowUpMark;
+  /** asked when the agent's events name no PR */
+  readonly findPrElsewhere?: AgentPrLookup;
+}
+
+/** Follows the agent to its end. */
+export async function waitFinished(s: Session, conversationId: string, opts: WaitFinishedOptions = {}): Promise<void> {
   const { run, reporter, client } = s;
+  const { followUp } = opts;
   const cap = run.cfg.maxCost;
   const first = await readConversation(client, conversationId);
-  const live = watchLive(s, conversationId, agentTarget(first.conversation, conversationId), after);
+  // After a follow-up, the replay starts at the mark: our message and all after it.
+  const live = watchLive(s, conversationId, agentTarget(first.conversation, conversationId), followUp?.after?.timestamp || undefined);
   let last = '';
   let sawActive = false;
+  let own: OwnRun | undefined;
+  /** our run's events: the live ones when they hold its end (lossless), else the app server's copy */
+  const ownNow = async (text: string): Promise<OwnRun> => {
+    const seen = ownRun(live.events(), text);
+    if (seen.end || (seen.found && live.up())) return seen;
+    return ownRunFromAppServer(client, conversationId, text, { markId: followUp?.after?.id });
+  };
   const since = run.now();
   try {
     const { view, ending } = await core.group('Wait until finished', () =>
@@ -51,11 +92,12 @@ export async function waitFinished(s: Session, conversationId: string, after?: E
         deadline: run.now() + run.cfg.finishTimeoutMs,
         timeoutMs: run.cfg.finishTimeoutMs,
         accept: async (_v, e) =>
-          !after || sawActive || e.kind === 'interrupted' || run.now() - since > FOLLOW_UP_SETTLE_MS || (await endedAfter(client, conversationId, after)),
-        pollDelay: (elapsed) => {
-          const base = live.up() ? SAFETY_POLL_MS : finishPollDelay(elapsed);
-          return cap !== undefined && !live.up() ? Math.min(base, COST_CHECK_MS) : base;
-        },
+          !followUp ||
+          sawActive ||
+          e.kind === 'interrupted' ||
+          run.now() - since > FOLLOW_UP_SETTLE_MS ||
+          (own = await ownNow(followUp.text)).end !== undefined,
+        pollDelay: (elapsed) => finishReadDelay(elapsed, live.up(), cap !== undefined),
         wake: live.wake,
         onView: (v) => {
           if (ACTIVE(v.executionStatus)) sawActive = true;
@@ -82,28 +124,10 @@ export async function waitFinished(s: Session, conversationId: string, after?: E
       });
       return;
     }
-    const target = agentTarget(view.conversation, conversationId);
-    const finalMessage = await readFinalMessage(
-      {
-        client,
-        sleep: run.sleep,
-        now: run.now,
-        signal: run.signal,
-        fromAgentServer: target && !after ? () => getAgentFinalResponse(target, { signal: run.signal }) : undefined,
-      },
-      conversationId,
-      view.executionStatus,
-      { afterEventId: after?.id },
-    );
+    if (followUp && !own?.end) own = await ownNow(followUp.text).catch(() => own);
+    const finalMessage = await answer(s, conversationId, view, followUp, own);
     const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
-    // Without the socket, the newest events of the app server's copy stand in.
-    const seen = live.events().length ? live.events() : (await client.searchEvents(conversationId, { limit: 100 }).catch(() => ({ items: [] }))).items;
-    const agentPr = findAgentPullRequest(seen as PrEvent[], {
-      serverUrl: run.ctx.serverUrl,
-      repository: s.plan.work.repo,
-      exclude: run.ctx.subject?.isPullRequest ? [run.ctx.subject.number] : [],
-      finalMessage,
-    });
+    const agentPr = await agentPullRequest(s, conversationId, live, finalMessage, opts.findPrElsewhere);
     await reporter.update({
       ...viewPatch(view),
       ...costPatch(view, live.cost()),
@@ -120,73 +144,41 @@ export async function waitFinished(s: Session, conversationId: string, after?: E
   }
 }
 
+/** The agent's answer. A follow-up's is the newest after our message: the agent server's may be the previous run's. */
+async function answer(s: Session, conversationId: string, view: ConversationView, followUp: FollowUpMark | undefined, own: OwnRun | undefined): Promise<string> {
+  const { run, client } = s;
+  const target = agentTarget(view.conversation, conversationId);
+  let fromAgentServer: (() => Promise<string | undefined>) | undefined;
+  if (!followUp) fromAgentServer = target && (() => getAgentFinalResponse(target, { signal: run.signal }));
+  else if (own?.end) {
+    const text = finalResponse([...own.after].reverse() as OHEvent[]);
+    if (text !== undefined) fromAgentServer = async () => text;
+  }
+  return readFinalMessage({ client, sleep: run.sleep, now: run.now, signal: run.signal, fromAgentServer }, conversationId, view.executionStatus, {
+    afterEventId: own?.messageId ?? followUp?.after?.id,
+  });
+}
+
+/** The PR the agent opened: from its events (live, else the app server's newest), else `elsewhere`. */
+async function agentPullRequest(s: Session, conversationId: string, live: LiveWatch, finalMessage: string, elsewhere: AgentPrLookup | undefined): Promise<AgentPullRequest | null> {
+  const { run, client } = s;
+  const seen = live.events().length ? live.events() : (await client.searchEvents(conversationId, { limit: 100 }).catch(() => ({ items: [] }))).items;
+  const found = findAgentPullRequest(seen as PrEvent[], {
+    serverUrl: run.ctx.serverUrl,
+    repository: s.plan.work.repo,
+    exclude: run.ctx.subject?.isPullRequest ? [run.ctx.subject.number] : [],
+    finalMessage,
+  });
+  if (found || !elsewhere) return found;
+  return elsewhere({ conversationId, since: s.reporter.report.startedAt, finalMessage }).catch((e: unknown) => {
+    core.info(`Could not look for the agent's pull request: ${run.secrets.redact((e as Error).message)}`);
+    return null;
+  });
+}
+
 /** The newest cost: the socket's stats arrive before the app server's copy. */
 function costPatch(v: ConversationView, liveCost: number | undefined): Partial<Report> {
   const polled = usage(v.conversation).cost;
   if (liveCost === undefined) return {};
   return { cost: Math.max(liveCost, polled ?? 0) };
-}
-
-interface LiveWatch {
-  /** whether the socket is following the conversation now */
-  up(): boolean;
-  cost(): number | undefined;
-  /** every event seen live (for the agent's PR) */
-  events(): readonly LiveEvent[];
-  /** resolves when a read is worth doing now */
-  wake(signal: AbortSignal): Promise<void>;
-  stop(): void;
-}
-
-/** The event socket, when the agent server can be reached; a no-op watch otherwise. */
-function watchLive(s: Session, conversationId: string, target: AgentServerTarget | undefined, after: EventMark | undefined): LiveWatch {
-  const stopped = new AbortController();
-  const events: LiveEvent[] = [];
-  let up = false;
-  let cost: number | undefined;
-  let poke: (() => void) | undefined;
-  const nudge = (): void => poke?.();
-  if (target) {
-    const cap = s.run.cfg.maxCost;
-    followLive({
-      baseUrl: target.baseUrl,
-      conversationId,
-      sessionApiKey: target.sessionApiKey,
-      signal: AbortSignal.any([s.run.signal, stopped.signal]),
-      // After a follow-up, only what came after our message matters; else everything (the PR).
-      since: after?.timestamp || undefined,
-      onEvent: (e) => events.push(e),
-      onStatus: () => nudge(),
-      onStats: (st) => {
-        cost = st.cost;
-        if (cap !== undefined && st.cost > cap) nudge();
-      },
-      onConnection: (state, detail) => {
-        up = state === 'open';
-        core.info(`Live events: ${state === 'open' ? 'connected' : `connection lost (${detail})`}`);
-        nudge();
-      },
-    }).then(
-      (end) => {
-        up = false;
-        if (end.reason !== 'aborted') core.info(`Live events unavailable (${end.reason}${'detail' in end ? `: ${end.detail}` : ''}); polling instead`);
-        nudge();
-      },
-      (error: unknown) => {
-        up = false;
-        core.debug(`Live events stopped: ${(error as Error).message}`);
-      },
-    );
-  }
-  return {
-    up: () => up,
-    cost: () => cost,
-    events: () => events,
-    wake: (signal) =>
-      new Promise<void>((resolve) => {
-        poke = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      }),
-    stop: () => stopped.abort(),
-  };
 }

@@ -37,16 +37,25 @@ export function ownSandbox(r: Pick<Report, 'sandboxId' | 'conversationId' | 'san
   return r.sandboxShared === false ? r.sandboxId : undefined;
 }
 
-/** Pauses the sandbox when the status and inputs ask for it; returns the note for the report. */
+/**
+ * Pauses the sandbox when the status and inputs ask for it; returns the note for the report:
+ * that it was paused, or why it was left running.
+ */
 export async function stopSpending(r: Report, cfg: Config): Promise<string | undefined> {
   const reason = pauseReason(r.status, cfg);
-  if (!reason || !cfg.apiKey || !r.conversationId) return undefined;
+  if (!reason || !cfg.apiKey) return undefined;
+  if (!r.conversationId) {
+    // An older server picks the conversation id itself and tells it only at READY (§14.2).
+    return r.sandboxId
+      ? `the sandbox ${r.sandboxId} was left running (${reason} asked to pause it): the service had not yet said which conversation it serves, so it could not be told apart from a shared one`
+      : undefined;
+  }
   const sandboxId = ownSandbox(r);
   if (!sandboxId) {
     core.warning(
       `Sandbox ${r.sandboxId} is left running: it is shared with other conversations of the account (or that could not be checked), and pausing it would stop them too.`,
     );
-    return undefined;
+    return `the sandbox ${r.sandboxId} was left running: it is shared with other conversations, which a pause would stop too`;
   }
   try {
     await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);
@@ -54,6 +63,6 @@ export async function stopSpending(r: Report, cfg: Config): Promise<string | und
     return `the sandbox was paused so it stops costing money (${reason})`;
   } catch (error) {
     core.warning(`Could not pause the sandbox ${sandboxId}: ${getErrorMessage(error)}`);
-    return undefined;
+    return `the sandbox ${sandboxId} could not be paused and may still be running`;
   }
 }

@@ -266,6 +266,7 @@ describe('dry run', () => {
     expect(run.summary).toContain('Codertocat mentioned @openhands');
     expect(run.summary).toContain('may run the agent');
     expect(run.summary).toContain('@openhands fix the typo');
+    expect(run.summary).toMatch(/Put the link to this conversation, http:\/\/127\.0\.0\.1:\d+\/conversations\/[0-9a-f]{32}, in the description/);
     expect(run.summary).toContain('openhands-cloud-action key=');
   });
 });

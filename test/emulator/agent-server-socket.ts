@@ -117,7 +117,8 @@ export class EventSockets {
     ws.on('error', () => ws.terminate());
     ws.on('message', (data: RawData, isBinary: boolean) => this.frame(entry, isBinary ? null : String(data)));
     if (rec.auth) return this.subscribe(entry);
-    entry.timers.push(setTimeout(() => this.closeWith(entry, 4001, 'Authentication failed'), this.opts.authTimeoutMs));
+    // first in the list: the auth frame clears it with timers.shift() (a drop timer stays armed)
+    entry.timers.unshift(setTimeout(() => this.closeWith(entry, 4001, 'Authentication failed'), this.opts.authTimeoutMs));
   }
 
   private frame(entry: Open, data: string | null): void {

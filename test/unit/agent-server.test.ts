@@ -160,6 +160,17 @@ describe('agent server events socket', () => {
     expect(await connect({ ...run, convId: 'ffffffffffffffffffffffffffffffff' }, '', { 'X-Session-API-Key': run.sessionApiKey }).closed).toBe(4004);
   });
 
+  it('a drop fault with afterMs still drops a socket that authenticated by its first frame', async () => {
+    await start();
+    const run = await readyRun(emu!, { execution: [{ afterMs: 0, status: 'running' }] });
+    emu!.agentServer.addSocketFault({ kind: 'drop', afterMs: 50 });
+    const c = connect(run);
+    await c.opened;
+    c.ws.send(JSON.stringify({ type: 'auth', session_api_key: run.sessionApiKey }));
+    expect(await c.closed).toBe(1006);
+    expect(c.frames.length).toBeGreaterThan(0);
+  });
+
   it('a paused sandbox drops its sockets and refuses new ones (503); stats updates are events', async () => {
     await start();
     const run = await readyRun(emu!, slow);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { parseEvent } from '../../src/github/event.ts';
-import { buildPrompt } from '../../src/prompt.ts';
+import { buildPrompt, CONVERSATION_URL, fillConversationUrl } from '../../src/prompt.ts';
 
 const env = { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_REPOSITORY: 'o/r', GITHUB_ACTOR: 'alice', GITHUB_RUN_ID: '9' };
 const ctx = parseEvent(env, {
@@ -35,6 +35,16 @@ describe('buildPrompt', () => {
     expect(text).not.toContain('\u200b');
     expect(text).toContain('````text\n@openhands please fix ``` this\n````');
     expect(text).toContain('Fixes #42');
+  });
+
+  it('asks for the conversation link in the PR description; {{conversation_url}} is filled in once the id is known', () => {
+    const url = 'https://app.all-hands.dev/conversations/0123456789abcdef0123456789abcdef';
+    const text = buildPrompt({ promptTemplate: undefined, promptSource: 'default' }, ctx, target);
+    expect(text).toContain(`- Put the link to this conversation, ${CONVERSATION_URL}, in the description of any pull request you open.`);
+    expect(fillConversationUrl(text, url)).toContain(`- Put the link to this conversation, ${url}, in the description`);
+    expect(fillConversationUrl(text, url)).not.toContain(CONVERSATION_URL);
+    const tpl = buildPrompt({ promptTemplate: 'Fix it; link {{conversation_url}} in the PR', promptSource: 'prompt' }, ctx, target);
+    expect(fillConversationUrl(tpl, url)).toBe(`Fix it; link ${url} in the PR`);
   });
 
   it('tells the agent about a fork it cannot push to', () => {

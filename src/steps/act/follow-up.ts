@@ -4,7 +4,8 @@
  */
 import * as core from '@actions/core';
 import { newestEvent, type ConversationView, type EventMark } from '../../openhands/conversation.js';
-import { buildFollowUp } from '../../prompt.js';
+import { buildFollowUp, fillConversationUrl } from '../../prompt.js';
+import { conversationUrl } from '../../report.js';
 import { ensureRunning, viewPatch } from '../follow.js';
 import { reactLater, type Session } from '../run.js';
 
@@ -15,6 +16,8 @@ export interface FollowedUp {
   readonly conversationId: string;
   /** the newest event before our message: what comes after it is the follow-up's */
   readonly after: EventMark | undefined;
+  /** the message sent: its event marks where the follow-up's own run begins */
+  readonly text: string;
 }
 
 /** Still worth a follow-up: the sandbox lives, and the agent is working or finished recently. */
@@ -31,7 +34,7 @@ export function isAlive(v: ConversationView, now: number): boolean {
 
 export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean): Promise<FollowedUp> {
   const { run, reporter, client } = s;
-  const text = buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved);
+  const text = fillConversationUrl(buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved), conversationUrl(run.cfg.baseUrl, conversationId));
   core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
   await reporter.update(
     { conversationId, followUpText: text, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...viewPatch(view) },
@@ -46,5 +49,5 @@ export async function followUp(s: Session, conversationId: string, view: Convers
   }
   await reporter.update({ status: 'followed_up', followUp: 'sent' }, { force: true });
   reactLater(run, 'rocket');
-  return { conversationId, after };
+  return { conversationId, after, text };
 }

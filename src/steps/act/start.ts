@@ -6,7 +6,8 @@
 import * as core from '@actions/core';
 import { conversationIdFor, echoesId, hexId, sendStart } from '../../openhands/start.js';
 import type { StartRequest, StartTask } from '../../openhands/types.js';
-import type { Report } from '../../report.js';
+import { fillConversationUrl } from '../../prompt.js';
+import { conversationUrl, type Report } from '../../report.js';
 import { log, type Run, type Session } from '../run.js';
 
 export interface Started {
@@ -44,7 +45,7 @@ function startRequest(s: Session, conversationId: string): StartRequest {
   const { work, prompt } = s.plan;
   const subject = ctx.subject;
   return {
-    initial_message: { role: 'user', content: [{ type: 'text', text: prompt }], run: true },
+    initial_message: { role: 'user', content: [{ type: 'text', text: fillConversationUrl(prompt, conversationUrl(cfg.baseUrl, conversationId)) }], run: true },
     selected_repository: work.repo,
     ...(work.branch ? { selected_branch: work.branch } : {}),
     git_provider: 'github',
