@@ -110,12 +110,13 @@ async function main(): Promise<number> {
     useEntry(path.join(dist, 'index.js'));
     const floorFile = path.join(tmp, 'floor.mjs');
     writeFileSync(floorFile, FLOOR_SOURCE);
+    const stackFloor = buildStackFloor(tmp);
     const loadStart = os.loadavg()[0] ?? Number.NaN;
     progress(`bench: ${QUICK ? 'quick, ' : ''}${RUNS} runs per set, two ${FINISH_S} s wait=finished runs in the background; node ${process.version}, ${os.cpus().length} CPUs`);
 
     // The cold start goes first, alone: nothing else of ours competes for the CPU.
-    progress(`cold start: ${RUNS} runs (wait=none) + ${RUNS} floor runs`);
-    const cold = await scenario.coldStart(RUNS, floorFile);
+    progress(`cold start: ${RUNS} runs (wait=none), each followed by the two floors`);
+    const cold = await scenario.coldStart(RUNS, floorFile, stackFloor);
     // The two long runs sleep most of the time (their polls are the point): in the background.
     progress(`finish: two wait=finished runs, the agent works ${FINISH_S} s (WebSocket, and socket refused), in the background`);
     const live = scenario.finish(FINISH_S * 1000, true);
@@ -149,6 +150,7 @@ async function main(): Promise<number> {
     const figures: Figure[] = [
       figure({ id: 'coldStartMs', label: 'cold start: spawn → first request', unit: 'ms', samples: cold.firstRequestMs, target: TARGETS.coldStartMs, source: `measured (${RUNS} runs); first: ${cold.firstRequest ?? '—'}` }),
       figure({ id: 'floorMs', label: '  floor: a one-line script, spawn → request', unit: 'ms', samples: cold.floorMs, source: 'measured: what Node alone costs' }),
+      figure({ id: 'stackFloorMs', label: '  floor: @actions/core + @actions/github, the same request', unit: 'ms', samples: cold.stackFloorMs, source: stackFloor ? 'measured: scripts/bench/stack-floor.ts bundled by ncc' : 'not measured: ncc failed' }),
       figure({ id: 'linkMs', label: '  spawn → comment with the link created', unit: 'ms', samples: cold.linkMs, source: 'measured' }),
       figure({ id: 'distBytes', label: 'dist/ in all', unit: 'bytes', samples: [distBytes], target: TARGETS.distBytes, source: `${readdirSync(dist).join(', ')}` }),
       figure({ id: 'readyToOutputsMs', label: 'READY → outputs written (wait: ready, POST + poll)', unit: 'ms', samples: ready.readyToExitMs, target: TARGETS.readyToOutputsMs, source: `measured to process exit (${RUNS} runs, starts 2.5–3.5 s)` }),
@@ -209,6 +211,19 @@ async function main(): Promise<number> {
 
 const finiteOne = (x: number | null): number[] => (x !== null && Number.isFinite(x) ? [x] : []);
 const perMin = (count: number, ms: number): number => (ms > 0 ? count / (ms / 60_000) : Number.NaN);
+
+/** Bundles scripts/bench/stack-floor.ts as the action is bundled; undefined when ncc fails. */
+function buildStackFloor(tmp: string): string | undefined {
+  const out = path.join(tmp, 'stack-floor');
+  progress('bench: bundling scripts/bench/stack-floor.ts (the cold-start floor of the stack)');
+  try {
+    execFileSync('ncc', ['build', path.join(ACTION_ROOT, 'scripts', 'bench', 'stack-floor.ts'), '-o', out, '--minify', '--quiet'], { cwd: ACTION_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    return path.join(out, 'index.js');
+  } catch (error) {
+    progress(`bench: could not bundle the stack floor: ${(error as Error).message}`);
+    return undefined;
+  }
+}
 
 /** Waits (≤ 60 s) until dist/index.js exists and has not changed for a second (a build may be running). */
 async function distSettled(): Promise<boolean> {

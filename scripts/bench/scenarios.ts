@@ -21,19 +21,26 @@ export interface ColdStart {
   linkMs: number[];
   /** a one-line script's spawn → first request: what Node alone costs */
   floorMs: number[];
+  /** the same for a bundle of only the libraries the first request needs (stack-floor.ts) */
+  stackFloorMs: number[];
 }
 
-/** wait: none runs (nothing after the start request matters), then the floor script. */
-export async function coldStart(n: number, floorEntry: string): Promise<ColdStart> {
-  const runs = await sequential(n, (i) =>
-    runAlone({ label: `cold#${i}`, payload: labeled, inputs: { wait: 'none' } }, { emulator: { scenario: threeSecondStart(i, n) } }),
-  );
-  const floor = await sequential(n, (i) => runAlone({ label: `floor#${i}`, entry: floorEntry, notAction: true }));
+/** wait: none runs (nothing after the start request matters), interleaved with the two floors. */
+export async function coldStart(n: number, floorEntry: string, stackFloorEntry: string | undefined): Promise<ColdStart> {
+  const runs: Sample[] = [];
+  const floor: Sample[] = [];
+  const stack: Sample[] = [];
+  for (let i = 0; i < n; i++) {
+    runs.push(await runAlone({ label: `cold#${i}`, payload: labeled, inputs: { wait: 'none' } }, { emulator: { scenario: threeSecondStart(i, n) } }));
+    floor.push(await runAlone({ label: `floor#${i}`, entry: floorEntry, notAction: true }));
+    if (stackFloorEntry) stack.push(await runAlone({ label: `stack-floor#${i}`, entry: stackFloorEntry, payload: labeled, notAction: true }));
+  }
   return {
     firstRequestMs: finite(runs.map((s) => s.firstRequestMs)),
     firstRequest: runs[0]?.firstRequest ?? null,
     linkMs: finite(runs.map((s) => linkCreatedAt(s))),
     floorMs: finite(floor.map((s) => s.firstRequestMs)),
+    stackFloorMs: finite(stack.map((s) => s.firstRequestMs)),
   };
 }
 
