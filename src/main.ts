@@ -64,10 +64,7 @@ export async function run(deps: RunDeps): Promise<void> {
       key: cfg.commentKey ?? defaultCommentKey(ctx),
       octokit: cfg.githubToken ? createOctokit(cfg.githubToken, ctx.apiUrl) : undefined,
     };
-    const planning = plan(runValue, decision.why);
-    // Loaded while the look-ups are in flight (after the first request has gone out).
-    load().catch(() => {});
-    const planned = await planning;
+    const planned = await plan(runValue, decision.why);
     if (planned.kind === 'skip') return await skip(planned.why);
     const { OpenHandsClient, Reporter, act, dryRunSummary, waitFinished, waitReady } = await load();
     const reporter = newReporter(Reporter, runValue, planned.plan);
