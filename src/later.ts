@@ -1,7 +1,8 @@
 /**
- * Everything a run needs once its look-ups are under way, in one module that main.ts loads with
- * `import()`: none of it is needed for the first request, so it stays off the cold start (the
- * bundler emits it as a separate chunk of dist/).
+ * Everything a run needs after its look-ups, in one module that main.ts loads with
+ * `import()`: none of it is needed for the first request, so it is not evaluated before it.
+ * `webpackMode: "eager"` keeps it in the one dist/index.js: ncc minifies only the main file and
+ * lists the licenses of the main file only.
  */
 export { OpenHandsClient } from './openhands/client.js';
 export { Reporter } from './reporter.js';
