@@ -5,8 +5,6 @@
  */
 import * as core from '@actions/core';
 import { STATE } from './constants.js';
-import { run } from './main.js';
-import { runPost } from './post.js';
 
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -20,6 +18,8 @@ process.on('unhandledRejection', (reason) => {
 });
 
 const isPost = core.getState(STATE.isPost) === 'true';
-await (isPost ? runPost({ env: process.env }) : run({ env: process.env, signal: controller.signal }));
+// Each step loads only its own code (the post step rarely has anything to do).
+if (isPost) await (await import(/* webpackMode: "eager" */ './post.js')).runPost({ env: process.env });
+else await (await import(/* webpackMode: "eager" */ './main.js')).run({ env: process.env, signal: controller.signal });
 // Everything is reported; give stray work (a reaction in flight) a moment, but never hang the job.
 setTimeout(() => process.exit(), 3000).unref();

@@ -10,21 +10,16 @@ import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
-import { OpenHandsClient } from './openhands/client.js';
 import { SecretBox } from './redact.js';
-import { Reporter } from './reporter.js';
-import { FAILING } from './report.js';
 import { realSleep, type Sleep } from './retry.js';
-import { act } from './steps/act/choose.js';
-import { hold } from './steps/act/hold.js';
 import { decide } from './steps/decide.js';
-import { dryRunSummary } from './steps/dry-run.js';
-import { OverBudgetError, waitFinished } from './steps/finish.js';
-import { waitReady } from './steps/follow.js';
-import { statusOf, stopSpending } from './steps/outcome.js';
 import { missingApiKey, plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
-import { renderSummary, writeSummary } from './summary.js';
+
+/** The rest of the run, loaded on first use: the cold start (spawn → first request) needs none of it. */
+type Later = typeof import('./later.js');
+let later: Promise<Later> | undefined;
+const load = (): Promise<Later> => (later ??= import(/* webpackMode: "eager" */ './later.js'));
 
 export interface RunDeps {
   readonly env: Env;
@@ -38,10 +33,10 @@ export async function run(deps: RunDeps): Promise<void> {
   const secrets = new SecretBox((s) => core.setSecret(s));
   for (const name of Object.values(OUTPUT)) core.setOutput(name, '');
   core.saveState(STATE.isPost, 'true');
-  const skip = (why: string, summary = `### OpenHands · ⏭️ Skipped\n\n${why}`): Promise<void> => {
+  const skip = async (why: string, summary = `### OpenHands · ⏭️ Skipped\n\n${why}`): Promise<void> => {
     core.setOutput(OUTPUT.status, 'skipped');
     core.setOutput(OUTPUT.skipReason, why);
-    return writeSummary(summary, (t) => secrets.redact(t));
+    return (await load()).writeSummary(summary, (t) => secrets.redact(t));
   };
 
   let session: Session | undefined;
@@ -70,7 +65,8 @@ export async function run(deps: RunDeps): Promise<void> {
     };
     const planned = await plan(runValue);
     if (planned.kind === 'skip') return await skip(planned.why);
-    const reporter = newReporter(runValue, planned.plan);
+    const { OpenHandsClient, Reporter, act, dryRunSummary, hold, waitFinished, waitReady } = await load();
+    const reporter = newReporter(Reporter, runValue, planned.plan);
     const held = planned.kind === 'hold' ? planned : undefined;
     if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter, held));
     if (held) return await hold(runValue, held, reporter);
@@ -112,6 +108,7 @@ export async function run(deps: RunDeps): Promise<void> {
 
 /** The final comment, outputs, summary and exit status of a run that reached the service. */
 async function finish(s: Session, secrets: SecretBox): Promise<void> {
+  const { renderSummary, writeSummary, FAILING } = await load();
   const { reporter } = s;
   reporter.report.final = true;
   await reporter.update({}, { force: true });
@@ -127,6 +124,7 @@ async function finish(s: Session, secrets: SecretBox): Promise<void> {
 
 /** Reports an error that escaped a step: as the Report's final state, or plainly before one exists. */
 async function fail(error: unknown, session: Session | undefined, deps: RunDeps, secrets: SecretBox): Promise<void> {
+  const { statusOf, stopSpending, writeSummary, OverBudgetError } = await load();
   const cancelled = deps.signal.aborted;
   const status = statusOf(error, cancelled);
   const message = cancelled ? 'The job was cancelled while waiting' : getErrorMessage(error);
@@ -145,7 +143,7 @@ async function fail(error: unknown, session: Session | undefined, deps: RunDeps,
   if (paused) r.error = `${message}; ${paused}`;
 }
 
-function newReporter(run: Run, plan: Plan): Reporter {
+function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): InstanceType<Later['Reporter']> {
   const { ctx, cfg } = run;
   return new Reporter(
     {

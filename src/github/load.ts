@@ -6,6 +6,7 @@
 import type { Octokit, OctokitOptions } from './octokit.js';
 
 export async function loadOctokit(token: string, apiUrl: string, opts?: OctokitOptions): Promise<Octokit> {
-  const { createOctokit } = await import('./octokit.js');
+  // Eager: kept in dist/index.js (minified, licenses listed), but evaluated only here.
+  const { createOctokit } = await import(/* webpackMode: "eager" */ './octokit.js');
   return createOctokit(token, apiUrl, opts);
 }

@@ -131,7 +131,7 @@ describe('the event file is not read at load', () => {
     // Any static value import of octokit.js would pull @actions/github into the entry chunk.
     const staticValueImports = files.filter((f) => /^import (?!type )[^;]*from ['"][./]*(github\/)?octokit\.js['"]/m.test(text(f)));
     expect(staticValueImports).toEqual([]);
-    expect(text(path.join('github', 'load.ts'))).toMatch(/await import\('\.\/octokit\.js'\)/);
+    expect(text(path.join('github', 'load.ts'))).toMatch(/await import\((\/\*[^*]*\*\/ )?'\.\/octokit\.js'\)/);
   });
 });
 

@@ -1,0 +1,16 @@
+/**
+ * Everything a run needs after its look-ups, in one module that main.ts loads with
+ * `import()`: none of it is needed for the first request, so it is not evaluated before it.
+ * `webpackMode: "eager"` keeps it in the one dist/index.js: ncc minifies only the main file and
+ * lists the licenses of the main file only.
+ */
+export { OpenHandsClient } from './openhands/client.js';
+export { Reporter } from './reporter.js';
+export { FAILING } from './report.js';
+export { act } from './steps/act/choose.js';
+export { hold } from './steps/act/hold.js';
+export { dryRunSummary } from './steps/dry-run.js';
+export { OverBudgetError, waitFinished } from './steps/finish.js';
+export { waitReady } from './steps/follow.js';
+export { statusOf, stopSpending } from './steps/outcome.js';
+export { renderSummary, writeSummary } from './summary.js';
