@@ -102,7 +102,9 @@ describe('a dropped socket', () => {
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('finished');
     const conns = w.emu.agentServer.connections;
-    expect(conns.length).toBe(3);
+    // At least one reconnect (the second drop may come after the finish on a loaded machine).
+    expect(conns.length).toBeGreaterThanOrEqual(2);
+    expect(conns.length).toBeLessThanOrEqual(3);
     expect(conns[0]?.query.get('resend_mode')).toBe('all');
     for (const c of conns.slice(1)) {
       expect(c.query.get('resend_mode')).toBe('since');
