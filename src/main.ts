@@ -16,6 +16,8 @@ import { Reporter } from './reporter.js';
 import { FAILING } from './report.js';
 import { realSleep, type Sleep } from './retry.js';
 import { act } from './steps/act/choose.js';
+import { agentPrOnGitHub } from './steps/agent-pr-github.js';
+import { CheckRunStep } from './steps/check-run.js';
 import { decide } from './steps/decide.js';
 import { dryRunSummary } from './steps/dry-run.js';
 import { OverBudgetError, waitFinished } from './steps/finish.js';
@@ -45,6 +47,7 @@ export async function run(deps: RunDeps): Promise<void> {
 
   let session: Session | undefined;
   let runValue: Run | undefined;
+  let checks: CheckRunStep | undefined;
   try {
     const raw = readInputs((n) => core.getInput(n));
     secrets.add(raw[INPUT.apiKey]);
@@ -87,8 +90,11 @@ export async function run(deps: RunDeps): Promise<void> {
       session = undefined;
       return await skip(acted.why);
     }
+    // The check run shows the work from here, once the conversation has a link (else at READY).
+    checks = new CheckRunStep(runValue);
+    await checks.progress(reporter.report);
     if (acted.kind === 'followed-up') {
-      if (cfg.wait === 'finished') await waitFinished(s, acted.followedUp.conversationId, acted.followedUp.after);
+      if (cfg.wait === 'finished') await waitFinished(s, acted.followedUp.conversationId, acted.followedUp.after, agentPrOnGitHub(s));
       return;
     }
     if (cfg.wait === 'none') {
@@ -96,20 +102,22 @@ export async function run(deps: RunDeps): Promise<void> {
       return;
     }
     const conversationId = await waitReady(s, acted.started);
-    if (cfg.wait === 'finished') await waitFinished(s, conversationId);
+    await checks.progress(reporter.report);
+    if (cfg.wait === 'finished') await waitFinished(s, conversationId, undefined, agentPrOnGitHub(s));
   } catch (error) {
     await fail(error, session, deps, secrets);
     if (!session && runValue) reactLater(runValue, 'confused');
   } finally {
-    if (session) await finish(session, secrets);
+    if (session) await finish(session, secrets, checks);
   }
 }
 
 /** The final comment, outputs, summary and exit status of a run that reached the service. */
-async function finish(s: Session, secrets: SecretBox): Promise<void> {
+async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | undefined): Promise<void> {
   const { reporter } = s;
   reporter.report.final = true;
   await reporter.update({}, { force: true });
+  await checks?.complete(reporter.report);
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
   const r = reporter.report;

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { renderComment } from '../render/comment.js';
 import type { Reporter } from '../reporter.js';
 import { derivedConversationId } from './act/start.js';
+import { checkRunPlan } from './check-run.js';
 import type { Plan, Run } from './run.js';
 
 /** The summary of what a real run would have done. */
@@ -17,13 +18,14 @@ export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter): string 
       ? `would create a tracking issue labelled '${run.cfg.trackingLabel}' and comment there`
       : 'would post no comment';
   const body = run.secrets.redact(renderComment(r));
-  core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Comment: ${comment}.`);
+  const check = checkRunPlan(run);
+  core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Comment: ${comment}. Check run: ${check}.`);
   core.info(`Prompt:\n${plan.prompt}`);
   core.info(`Comment body:\n${body}`);
   return [
     '### OpenHands · 🧪 Dry run',
     'No OpenHands request was made and nothing was written to GitHub.',
-    `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |`,
+    `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |\n| Check run | ${check} |`,
     `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${plan.prompt}\n\`\`\`\`\n\n</details>`,
     `<details><summary>Comment</summary>\n\n\`\`\`\`markdown\n${body}\n\`\`\`\`\n\n</details>`,
   ].join('\n\n');

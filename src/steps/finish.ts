@@ -13,6 +13,7 @@ import { readFinalMessage } from '../openhands/final-message.js';
 import { finishPollDelay, waitForFinish } from '../openhands/finish.js';
 import { followLive, type LiveEvent } from '../openhands/live.js';
 import { statusFromExecution, type Report } from '../report.js';
+import type { AgentPrLookup } from './agent-pr-github.js';
 import { viewPatch } from './follow.js';
 import { log, type Session } from './run.js';
 
@@ -36,8 +37,11 @@ export class OverBudgetError extends Error {
 
 const ACTIVE = (status: string | null): boolean => status !== null && !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(status);
 
-/** Follows the agent to its end. After a follow-up (`after`), the previous run's end does not count. */
-export async function waitFinished(s: Session, conversationId: string, after?: EventMark): Promise<void> {
+/**
+ * Follows the agent to its end. After a follow-up (`after`), the previous run's end does not count.
+ * `findPrElsewhere` is asked when the agent's events name no PR.
+ */
+export async function waitFinished(s: Session, conversationId: string, after?: EventMark, findPrElsewhere?: AgentPrLookup): Promise<void> {
   const { run, reporter, client } = s;
   const cap = run.cfg.maxCost;
   const first = await readConversation(client, conversationId);
@@ -98,12 +102,18 @@ export async function waitFinished(s: Session, conversationId: string, after?: E
     const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
     // Without the socket, the newest events of the app server's copy stand in.
     const seen = live.events().length ? live.events() : (await client.searchEvents(conversationId, { limit: 100 }).catch(() => ({ items: [] }))).items;
-    const agentPr = findAgentPullRequest(seen as PrEvent[], {
+    const inEvents = findAgentPullRequest(seen as PrEvent[], {
       serverUrl: run.ctx.serverUrl,
       repository: s.plan.work.repo,
       exclude: run.ctx.subject?.isPullRequest ? [run.ctx.subject.number] : [],
       finalMessage,
     });
+    const agentPr =
+      inEvents ??
+      (await findPrElsewhere?.({ conversationId, since: reporter.report.startedAt, finalMessage }).catch((e: unknown) => {
+        core.info(`Could not look for the agent's pull request on GitHub: ${run.secrets.redact((e as Error).message)}`);
+        return null;
+      }));
     await reporter.update({
       ...viewPatch(view),
       ...costPatch(view, live.cost()),
