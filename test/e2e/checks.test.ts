@@ -73,6 +73,20 @@ describe('the check run on a pull request label event', () => {
     const head = w.gh.issues.find((i) => i.number === 2)?.pull_request?.head.sha;
     expect(only()).toMatchObject({ head_sha: head, conclusion: 'success' });
   });
+
+  it('a follow-up on the PR gets a check run of its own run', async () => {
+    w.emu.setDefaultScenario({ followUp: { finalMessage: 'Docs updated too.' } });
+    await w.run({ event: 'pull_request', payload: pr(), runId: '500', inputs: { wait: 'finished' } });
+    const payload = issueComment({ body: '@openhands and the docs', sender: 'Codertocat', number: 2, onPullRequest: true });
+    const second = await w.run({ event: 'issue_comment', payload, runId: '501', inputs: { wait: 'finished' } });
+    expect(second.outputs.status).toBe('finished');
+    expect(w.starts()).toBe(1);
+    expect(w.gh.checkRuns).toHaveLength(2);
+    expect(w.gh.checkRuns.map((c) => [c.external_id?.split(':').at(-2), c.conclusion, c.details_url])).toEqual([
+      ['500', 'success', link()],
+      ['501', 'success', link()],
+    ]);
+  });
 });
 
 describe('no check run', () => {
