@@ -5,8 +5,10 @@
  * token) is told once in the log, and the run carries on.
  */
 import * as core from '@actions/core';
+import { STATE } from '../constants.js';
 import { getErrorMessage } from '../errors.js';
 import { CHECK_NAME, CheckRun, type CheckConclusion, type CheckOutcome, type CheckOutput } from '../github/checks.js';
+import { github } from '../github/errors.js';
 import { getPullRequestRefs } from '../github/issues.js';
 import type { Octokit } from '../github/octokit.js';
 import { handedOver, statusLine } from '../render/status.js';
@@ -79,7 +81,9 @@ export class CheckRunStep {
       if (!this.#check) {
         this.#check = await this.#create();
         this.#link = link;
-        return this.#check.start(link, this.#redacted(checkOutput(r)));
+        const outcome = await this.#check.start(link, this.#redacted(checkOutput(r)));
+        if (outcome === 'written') this.#saveForPost(link);
+        return outcome;
       }
       return this.#check.update(this.#redacted(checkOutput(r)));
     });
@@ -94,7 +98,18 @@ export class CheckRunStep {
     if (this.#off || !check) return;
     const link = conversationUrl(r.baseUrl, r.conversationId);
     // The server may have given the conversation another id than the one first linked.
-    await this.#guard(() => check.complete(conclusion, this.#redacted(checkOutput(r)), link !== this.#link ? link : undefined));
+    await this.#guard(async () => {
+      const outcome = await check.complete(conclusion, this.#redacted(checkOutput(r)), link !== this.#link ? link : undefined);
+      if (outcome === 'written') core.saveState(STATE.checkRun, '');
+      return outcome;
+    });
+  }
+
+  /** What the post step needs to complete the check run if this process is killed first. */
+  #saveForPost(link: string): void {
+    const [owner, repo] = this.#run.ctx.repository.split('/') as [string, string];
+    const saved: SavedCheckRun = { owner, repo, id: this.#check?.id as number, link, runUrl: this.#run.ctx.runUrl };
+    core.saveState(STATE.checkRun, JSON.stringify(saved));
   }
 
   async #create(): Promise<CheckRun> {
@@ -124,6 +139,27 @@ export class CheckRunStep {
       core.warning(`Could not write the ${CHECK_NAME} check run: ${this.#run.secrets.redact(getErrorMessage(error))}`);
     }
   }
+}
+
+/** The check run a killed main step left in progress (STATE.checkRun). */
+export interface SavedCheckRun {
+  readonly owner: string;
+  readonly repo: string;
+  readonly id: number;
+  readonly link: string;
+  readonly runUrl: string;
+}
+
+/**
+ * The post step's part: a check run the main step created but never completed (the job was
+ * killed) is completed as cancelled, so it does not stay "in progress" forever.
+ */
+export async function completeLeftCheckRun(octokit: Octokit, saved: SavedCheckRun): Promise<void> {
+  const { owner, repo, id, link, runUrl } = saved;
+  const summary = `**OpenHands · 🚫 Cancelled**\n\nThe job stopped before the action could report how the run ended.\n\n[Open the conversation](${link}) · [Workflow run](${runUrl})`;
+  await github(`completing the ${CHECK_NAME} check run ${id} on ${owner}/${repo}`, () =>
+    octokit.rest.checks.update({ owner, repo, check_run_id: id, status: 'completed', conclusion: 'cancelled', output: { title: '🚫 Cancelled', summary } }),
+  );
 }
 
 /** The head commit a pull_request-family payload names (issue_comment payloads do not). */

@@ -32,8 +32,13 @@ describe('the check run on a pull request label event', () => {
     expect(c).toMatchObject({ status: 'completed', conclusion: 'success', details_url: link(), head_sha: headSha(pr()) });
     expect(c.output.title).toBe('✅ Finished');
     expect(c.output.summary).toContain(link());
-    expect(c.output.summary.length).toBeLessThan(400);
+    expect(c.output.summary?.length).toBeLessThan(400);
     expect(JSON.stringify(w.gh.checkRuns)).not.toContain('test-key');
+    // The post step leaves a completed check run alone.
+    const post = await run({}, { phase: 'post', state: r.state });
+    expect(post.code, post.stdout).toBe(0);
+    expect(only().conclusion).toBe('success');
+    expect(w.gh.requests.filter((q) => q.method === 'PATCH' && q.path.includes('/check-runs/'))).toHaveLength(2);
   });
 
   it('an agent error → failure', async () => {
@@ -55,6 +60,17 @@ describe('the check run on a pull request label event', () => {
     const r = await run({}, { signal: { signal: 'SIGINT', when: /agent running/ } });
     expect(r.outputs.status).toBe('cancelled');
     expect(only()).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+  });
+
+  it('a main step killed outright: the post step completes it as cancelled', async () => {
+    w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }] });
+    const main = await run({}, { signal: { signal: 'SIGKILL', when: /agent running/ } });
+    expect(main.signal).toBe('SIGKILL');
+    expect(only()).toMatchObject({ status: 'in_progress', conclusion: null });
+    const post = await run({}, { phase: 'post', state: main.state });
+    expect(post.code, post.stdout).toBe(0);
+    expect(post.annotations.warnings).toEqual([]);
+    expect(only()).toMatchObject({ status: 'completed', conclusion: 'cancelled', details_url: link() });
   });
 
   it('wait: ready hands over → neutral, and the summary says the agent is still working', async () => {
