@@ -53,6 +53,8 @@ export const STATE = {
   isPost: 'isPost',
   comment: 'comment',
   finalWritten: 'finalWritten',
+  /** the check run the main step created and has not completed yet (owner, repo, id, link) */
+  checkRun: 'checkRun',
 } as const;
 
 export const API_KEY_ENV = 'OPENHANDS_API_KEY';

@@ -8,6 +8,8 @@ export { OpenHandsClient } from './openhands/client.js';
 export { Reporter } from './reporter.js';
 export { FAILING } from './report.js';
 export { act } from './steps/act/choose.js';
+export { agentPrOnGitHub } from './steps/agent-pr-github.js';
+export { CheckRunStep } from './steps/check-run.js';
 export { hold } from './steps/act/hold.js';
 export { dryRunSummary } from './steps/dry-run.js';
 export { OverBudgetError, waitFinished } from './steps/finish.js';

@@ -12,6 +12,7 @@ import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github
 import { loadOctokit } from './github/load.js';
 import { SecretBox } from './redact.js';
 import { realSleep, type Sleep } from './retry.js';
+import type { CheckRunStep } from './steps/check-run.js';
 import { decide } from './steps/decide.js';
 import { missingApiKey, plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
@@ -41,6 +42,7 @@ export async function run(deps: RunDeps): Promise<void> {
 
   let session: Session | undefined;
   let runValue: Run | undefined;
+  let checks: CheckRunStep | undefined;
   try {
     const raw = readInputs((n) => core.getInput(n));
     secrets.add(raw[INPUT.apiKey]);
@@ -65,7 +67,7 @@ export async function run(deps: RunDeps): Promise<void> {
     };
     const planned = await plan(runValue);
     if (planned.kind === 'skip') return await skip(planned.why);
-    const { OpenHandsClient, Reporter, act, dryRunSummary, hold, waitFinished, waitReady } = await load();
+    const { OpenHandsClient, Reporter, CheckRunStep, act, agentPrOnGitHub, dryRunSummary, hold, waitFinished, waitReady } = await load();
     const reporter = newReporter(Reporter, runValue, planned.plan);
     const held = planned.kind === 'hold' ? planned : undefined;
     if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter, held));
@@ -88,8 +90,13 @@ export async function run(deps: RunDeps): Promise<void> {
       session = undefined;
       return await skip(acted.why);
     }
+    // The check run shows the work from here, once the conversation has a link (else at READY).
+    checks = new CheckRunStep(runValue);
+    await checks.progress(reporter.report);
     if (acted.kind === 'followed-up') {
-      if (cfg.wait === 'finished') await waitFinished(s, acted.followedUp.conversationId, { followUp: acted.followedUp });
+      if (cfg.wait === 'finished') {
+        await waitFinished(s, acted.followedUp.conversationId, { followUp: acted.followedUp, findPrElsewhere: agentPrOnGitHub(s) });
+      }
       return;
     }
     if (cfg.wait === 'none') {
@@ -97,21 +104,23 @@ export async function run(deps: RunDeps): Promise<void> {
       return;
     }
     const conversationId = await waitReady(s, acted.started);
-    if (cfg.wait === 'finished') await waitFinished(s, conversationId);
+    await checks.progress(reporter.report);
+    if (cfg.wait === 'finished') await waitFinished(s, conversationId, { findPrElsewhere: agentPrOnGitHub(s) });
   } catch (error) {
     await fail(error, session, deps, secrets);
     if (!session && runValue) reactLater(runValue, 'confused');
   } finally {
-    if (session) await finish(session, secrets);
+    if (session) await finish(session, secrets, checks);
   }
 }
 
 /** The final comment, outputs, summary and exit status of a run that reached the service. */
-async function finish(s: Session, secrets: SecretBox): Promise<void> {
+async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | undefined): Promise<void> {
   const { renderSummary, writeSummary, FAILING } = await load();
   const { reporter } = s;
   reporter.report.final = true;
   await reporter.update({}, { force: true });
+  await checks?.complete(reporter.report);
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
   const r = reporter.report;

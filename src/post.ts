@@ -15,11 +15,13 @@ import { pauseSandboxNow } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { renderComment } from './render/comment.js';
 import type { SavedComment } from './reporter.js';
+import { completeLeftCheckRun, type SavedCheckRun } from './steps/check-run.js';
 import { ownSandbox } from './steps/outcome.js';
 
 const UNFINISHED = new Set(['pending', 'started', 'ready', 'followed_up']);
 
 export async function runPost(deps: { env: Env }): Promise<void> {
+  await postCheckRun(deps.env);
   const saved = core.getState(STATE.comment);
   if (!saved || core.getState(STATE.finalWritten) === 'true') return;
   const secrets = new SecretBox((s) => core.setSecret(s));
@@ -57,5 +59,21 @@ export async function runPost(deps: { env: Env }): Promise<void> {
     core.info(`Marked the status comment ${written} as ${report.status}`);
   } catch (error) {
     core.warning(`Post step could not finalise the status comment: ${secrets.redact(getErrorMessage(error))}`);
+  }
+}
+
+/** A check run the killed main step left in progress is completed as cancelled. */
+async function postCheckRun(env: Env): Promise<void> {
+  const saved = core.getState(STATE.checkRun);
+  if (!saved) return;
+  const secrets = new SecretBox((s) => core.setSecret(s));
+  try {
+    const cfg = parseConfig(readInputs((n) => core.getInput(n)), { env, workspace: env.GITHUB_WORKSPACE || process.cwd() });
+    secrets.add(cfg.githubToken);
+    const octokit = await loadOctokit(cfg.githubToken ?? '', (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), { onRetry: (m) => core.info(m) });
+    await completeLeftCheckRun(octokit, JSON.parse(saved) as SavedCheckRun);
+    core.info('Marked the OpenHands check run as cancelled');
+  } catch (error) {
+    core.warning(`Post step could not complete the check run: ${secrets.redact(getErrorMessage(error))}`);
   }
 }

@@ -6,6 +6,8 @@ export interface PullRequestRefs {
   readonly headRef: string;
   readonly headRepo: string;
   readonly baseRef: string;
+  /** the head commit, for the check run */
+  readonly headSha: string;
 }
 
 /** Head and base of a PR (issue_comment payloads do not carry them). */
@@ -13,7 +15,7 @@ export async function getPullRequestRefs(octokit: Octokit, owner: string, repo: 
   const { data } = await github(`reading pull request ${owner}/${repo}#${number}`, () =>
     octokit.rest.pulls.get({ owner, repo, pull_number: number }),
   );
-  return { headRef: data.head.ref, headRepo: data.head.repo?.full_name ?? '', baseRef: data.base.ref };
+  return { headRef: data.head.ref, headRepo: data.head.repo?.full_name ?? '', baseRef: data.base.ref, headSha: data.head.sha };
 }
 
 /** The newest open issue (not PR) with `label`, or a new one when `create` allows. */

@@ -6,6 +6,7 @@ import { conversationUrl } from '../report.js';
 import type { Reporter } from '../reporter.js';
 import { holdReport, type Held } from './act/hold.js';
 import { derivedConversationId } from './act/start.js';
+import { checkRunPlan } from './check-run.js';
 import type { Plan, Run } from './run.js';
 
 /** The summary of what a real run would have done; `held`: the run would end without OpenHands. */
@@ -26,13 +27,14 @@ export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter, held?: H
   const outcome = outcomeOf(run, plan, held);
   const prompt = held ? '(none: nothing is sent to OpenHands)' : fillConversationUrl(plan.prompt, conversationUrl(run.cfg.baseUrl, conversationId));
   const body = run.secrets.redact(renderComment(r));
-  core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Outcome: ${outcome}. Comment: ${comment}.`);
+  const check = held ? 'none (nothing starts before an approval)' : checkRunPlan(run);
+  core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Outcome: ${outcome}. Comment: ${comment}. Check run: ${check}.`);
   core.info(`Prompt:\n${prompt}`);
   core.info(`Comment body:\n${body}`);
   return [
     '### OpenHands · 🧪 Dry run',
     'No OpenHands request was made and nothing was written to GitHub.',
-    `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Outcome | ${outcome} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |`,
+    `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Outcome | ${outcome} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |\n| Check run | ${check} |`,
     `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${prompt}\n\`\`\`\`\n\n</details>`,
     `<details><summary>Comment</summary>\n\n\`\`\`\`markdown\n${body}\n\`\`\`\`\n\n</details>`,
   ].join('\n\n');
