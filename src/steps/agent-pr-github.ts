@@ -4,13 +4,10 @@
  * prompt asks for its link in the description) or references the issue. Needs
  * `pull-requests: read`.
  */
-import type { AgentPullRequest } from '../openhands/agent-pr.js';
 import { findAgentPullRequest } from '../github/pulls.js';
 import { conversationUrl } from '../report.js';
+import type { AgentPrLookup } from './finish.js';
 import type { Session } from './run.js';
-
-/** Same shape as the finish step's look-up seam: null when GitHub knows no such PR. */
-export type AgentPrLookup = (q: { readonly conversationId: string; readonly since: number; readonly finalMessage: string }) => Promise<AgentPullRequest | null>;
 
 /** A look-up over the session's token, or undefined without one. */
 export function agentPrOnGitHub(s: Session): AgentPrLookup | undefined {

@@ -186,7 +186,7 @@ describe('the title sticks (§14.3)', () => {
   it("after READY and the service's auto-title copy, the conversation's title is the input", async () => {
     const { emu, run } = await open();
     // The auto-title copy comes with the first delivered batch, well after the action's title call.
-    emu.setDefaultScenario({ phaseMs: 20, eventFlushMs: 1500, eventBufferSize: 1000, execution: [{ afterMs: 0, status: 'running' }] });
+    emu.setDefaultScenario({ phaseMs: 20, eventFlushMs: 5000, eventBufferSize: 1000, execution: [{ afterMs: 0, status: 'running' }] });
     const r = await run({ event: 'issues', payload: labeled(), inputs: { title: 'Typo fix' } });
     expect(r.code, r.stdout).toBe(0);
     const id = r.outputs['conversation-id'] as string;
