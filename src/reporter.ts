@@ -125,6 +125,8 @@ export class Reporter {
     const { target, octokit } = this.#io;
     if (!target || !octokit) return;
     const { finalMessage: _omit, ...report } = this.report;
+    // State is at rest on the runner's disk: an error text that echoed a secret is redacted there too.
+    if (report.error !== undefined) report.error = this.#io.redact(report.error);
     const saved: SavedComment = { ...target, key: this.report.key, id: this.#commentId, report: { ...report, updatedAt: 0 } };
     const text = JSON.stringify(saved);
     if (text === this.#lastSaved) return;

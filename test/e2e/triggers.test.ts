@@ -165,6 +165,7 @@ describe('follow-ups', () => {
     expect(second.outputs.status).toBe('followed_up');
     expect(second.outputs['conversation-id']).toBe(first.outputs['conversation-id']);
     expect(w.starts()).toBe(1);
+    expect(w.emu.requests.filter((r) => r.path.endsWith('/send-message'))).toHaveLength(1);
     const sent = w.emu.requests.find((r) => r.path.endsWith('/send-message'))?.body as { content: { text: string }[] };
     const text = sent.content[0]?.text ?? '';
     // Just the new request, fenced as data: the conversation already has the issue.

@@ -36,7 +36,7 @@ function report(): Report {
   };
 }
 
-function setup(opts: { dryRun?: boolean } = {}) {
+function setup(opts: { dryRun?: boolean; redact?: (t: string) => string } = {}) {
   let clock = 0;
   const state = new Map<string, string>();
   const warnings: string[] = [];
@@ -45,7 +45,7 @@ function setup(opts: { dryRun?: boolean } = {}) {
     target,
     existingCommentId: undefined,
     existingCommentUrl: undefined,
-    redact: (t) => t,
+    redact: opts.redact ?? ((t) => t),
     now: () => clock,
     warn: (m) => warnings.push(m),
     setOutput: () => {},
@@ -57,6 +57,14 @@ function setup(opts: { dryRun?: boolean } = {}) {
 const saved = (state: Map<string, string>): SavedComment => JSON.parse(state.get(STATE.comment) ?? '{}') as SavedComment;
 
 describe('Reporter', () => {
+  it('saves the state for the post step with a secret in the error text redacted', async () => {
+    const { reporter, state } = setup({ redact: (t) => t.replaceAll('sk-secret', '***') });
+    await reporter.update({ status: 'error', error: 'HTTP 400: bad key sk-secret', final: true });
+    expect(saved(state).report.error).toBe('HTTP 400: bad key ***');
+    expect(state.get(STATE.comment)).not.toContain('sk-secret');
+    expect(reporter.report.error).toContain('sk-secret');
+  });
+
   it('creates one comment, edits it only when the state changes, and writes the final state', async () => {
     const { reporter, tick, state } = setup();
     await reporter.update({ status: 'started' });
