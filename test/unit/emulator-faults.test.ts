@@ -1,6 +1,6 @@
 // Emulator: injected faults and the /_emulator control endpoints, over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { api, closeAfterEach, emu, sleep, start, startBody, startConversation, taskStatuses, waitFor, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, emu, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './emulator-kit.ts';
 
 closeAfterEach();
 
@@ -57,16 +57,8 @@ describe('faults', () => {
 
     emu().addFault({ kind: 'stream-stall', afterItems: 1 });
     const stalled = await api('/api/v1/app-conversations/stream-start', { method: 'POST', body: startBody(), signal: AbortSignal.timeout(300) });
-    const reader = stalled.body!.getReader();
-    let text = '';
-    const read = async (): Promise<void> => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        text += new TextDecoder().decode(value);
-      }
-    };
-    await expect(read()).rejects.toThrow();
+    const { text, error } = await readCut(stalled);
+    expect(error).toBeTruthy();
     expect(text.startsWith('[\n{')).toBe(true);
     expect(text).not.toContain(',\n');
     // the stalled start went on to READY while its connection was open; the broken one stopped

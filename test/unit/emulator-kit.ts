@@ -80,3 +80,19 @@ export async function conversation(id: string): Promise<J> {
 
 export const hasTransition = (convId: string, status: string, kind?: string): boolean =>
   emu().transitions.some((t) => t.conversationId === convId && t.status === status && (!kind || t.kind === kind));
+
+/** Reads a body until it ends or breaks: what arrived, and the error if it was cut. */
+export async function readCut(res: Response): Promise<{ text: string; error: unknown }> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { text, error: undefined };
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    return { text, error };
+  }
+}

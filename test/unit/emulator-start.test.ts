@@ -1,7 +1,7 @@
 // Emulator: starting a conversation (§2, §3, §4, §14.1, §14.2, §14.8), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { START_PHASES } from '../emulator/engine.ts';
-import { api, closeAfterEach, conversation, emu, getJson, HEX32, readyConversation, sleep, start, startBody, startConversation, taskStatuses, waitFor, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, conversation, emu, getJson, HEX32, readyConversation, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './emulator-kit.ts';
 
 closeAfterEach();
 
@@ -166,16 +166,8 @@ describe('stream-start', () => {
     const body = startBody({ parent_conversation_id: 'ffffffffffffffffffffffffffffffff' });
     const res = await api('/api/v1/app-conversations/stream-start', { method: 'POST', body });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    let text = '';
-    const read = async (): Promise<void> => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        text += new TextDecoder().decode(value);
-      }
-    };
-    await expect(read()).rejects.toThrow(); // no closing "]": the body is cut
+    const { text, error } = await readCut(res);
+    expect(error).toBeTruthy(); // no closing "]": the body is cut
     expect(text).toBe('[\n');
     const post = await api('/api/v1/app-conversations', { method: 'POST', body });
     expect(post.status).toBe(500);

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { STATE } from '../../src/constants.ts';
 import { runPost } from '../../src/post.ts';
 import { renderComment } from '../../src/render/comment.ts';
+import { fakeRepoReport } from './fake-repo-report.ts';
 import type { Report } from '../../src/report.ts';
 import type { SavedComment } from '../../src/reporter.ts';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
@@ -21,22 +22,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const report = (over: Partial<Report> = {}): Report => ({
-  key: 'wf/job',
-  status: 'started',
-  final: false,
-  repo: 'octo-org/octo-repo',
-  serverUrl: 'https://github.com',
-  baseUrl: 'https://app.all-hands.dev',
-  runUrl: 'https://github.com/octo-org/octo-repo/actions/runs/1',
-  runId: '1',
-  runAttempt: 1,
-  startedAt: 0,
-  updatedAt: 0,
-  actor: 'alice',
-  previous: [],
-  ...over,
-});
+const report = (over: Partial<Report> = {}): Report => fakeRepoReport({ status: 'started', ...over });
 
 async function post(saved: SavedComment): Promise<string> {
   let out = '';

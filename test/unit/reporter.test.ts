@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STATE } from '../../src/constants.ts';
 import { createOctokit } from '../../src/github/octokit.ts';
+import { fakeRepoReport } from './fake-repo-report.ts';
 import type { Report } from '../../src/report.ts';
 import { Reporter, type SavedComment } from '../../src/reporter.ts';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
@@ -18,23 +19,7 @@ afterAll(async () => {
 });
 beforeEach(() => gh.reset());
 
-function report(): Report {
-  return {
-    key: 'wf/job',
-    status: 'pending',
-    final: false,
-    repo: 'octo-org/octo-repo',
-    serverUrl: 'https://github.com',
-    baseUrl: 'https://app.all-hands.dev',
-    runUrl: 'https://github.com/octo-org/octo-repo/actions/runs/1',
-    runId: '1',
-    runAttempt: 1,
-    startedAt: 0,
-    updatedAt: 0,
-    actor: 'alice',
-    previous: [],
-  };
-}
+const report = (): Report => fakeRepoReport();
 
 function setup(opts: { dryRun?: boolean; redact?: (t: string) => string } = {}) {
   let clock = 0;
