@@ -4,6 +4,7 @@
  * reads on transient faults, and never retries the start request by itself (the caller decides,
  * see start.ts). No orchestration here. Routes and their age: docs/openhands-api.md.
  */
+import Bottleneck from 'bottleneck/light.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { OpenHandsApiError } from '../errors.js';
@@ -37,7 +38,12 @@ export interface ClientOptions {
   readonly onRetry?: (message: string) => void;
   /** told about every secret the service hands back (sandbox session keys), for redaction */
   readonly onSecret?: (secret: string) => void;
+  /** least time between two requests of this client (MIN_GAP_MS) */
+  readonly minGapMs?: number;
 }
+
+/** Least time between two requests of one run: at most ~7 a second against the account's 10. */
+export const MIN_GAP_MS = 150;
 
 export interface Page<T> {
   readonly items: T[];
@@ -58,10 +64,14 @@ interface CallOptions<T> {
 export class OpenHandsClient {
   readonly #o: ClientOptions;
   readonly #dispatcher: Dispatcher;
+  readonly #pace: Bottleneck;
   #legacyEvents = false;
 
   constructor(options: ClientOptions) {
     this.#o = options;
+    // The account's limit (10 a second, 100 a minute) is shared with every run and the web app:
+    // paging through events must not burst into it, so one run sends at most ~7 a second.
+    this.#pace = new Bottleneck({ minTime: options.minGapMs ?? MIN_GAP_MS });
     this.#dispatcher =
       options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 }, connections: 4 });
   }
@@ -209,7 +219,8 @@ export class OpenHandsClient {
 
   async #call<T>(method: string, path: string, opts: CallOptions<T>): Promise<T> {
     const url = this.#url(path, opts.query);
-    const once = async (): Promise<T> => {
+    const once = (): Promise<T> => this.#pace.schedule(send);
+    const send = async (): Promise<T> => {
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {
