@@ -17,6 +17,7 @@ import { parseEvent, type EventContext } from '../../src/github/event.ts';
 import { markerFor, parseMarker, renderComment } from '../../src/render/comment.ts';
 import type { Report } from '../../src/report.ts';
 import { checkActors } from '../../src/triggers.ts';
+import { report as sampleReport } from './render-samples.ts';
 import { issueComment, issueLabeled, prReviewComment, webhookExample } from '../e2e/payloads.ts';
 
 const cfg = { triggerPhrase: '@openhands', label: 'openhands', trigger: 'auto' as const };
@@ -194,22 +195,7 @@ describe('approval in the comment and the marker', () => {
   });
 
   it('round-trips through the marker, and a damaged approval is dropped', () => {
-    const report: Report = {
-      key: 'k',
-      status: 'awaiting_approval',
-      final: true,
-      repo: 'o/r',
-      serverUrl: 'https://github.com',
-      baseUrl: 'https://app.example',
-      runUrl: 'https://github.com/o/r/actions/runs/7',
-      runId: '7',
-      runAttempt: 1,
-      startedAt: NOW,
-      updatedAt: NOW,
-      actor: 'eve',
-      previous: [],
-      approval: pending,
-    };
+    const report: Report = sampleReport({ key: 'k', status: 'awaiting_approval', final: true, startedAt: NOW, updatedAt: NOW, actor: 'eve', approval: pending });
     expect(parseMarker(renderComment(report), 'k')?.approval).toEqual(pending);
     expect(parseMarker(renderComment({ ...report, approval: undefined }), 'k')).not.toHaveProperty('approval');
     const damaged = { ...JSON.parse(JSON.stringify(parseMarker(renderComment(report), 'k'))), approval: { held: { ...held, id: 'x' } } };
