@@ -80,9 +80,9 @@ export function promptView(ctx: EventContext, target: WorkTarget, approved?: App
     labels: (s?.labels ?? []).join(', '),
     url: s?.url ?? '',
     is_pull_request: s?.isPullRequest ?? false,
-    head_branch: s?.headRef ?? '',
-    base_branch: s?.baseRef ?? ctx.defaultBranch ?? '',
-    branch: target.branch ?? '',
+    head_branch: refName(s?.headRef),
+    base_branch: refName(s?.baseRef ?? ctx.defaultBranch),
+    branch: refName(target.branch),
     comment,
     comment_author: asked?.author ?? '',
     run_url: ctx.runUrl,
@@ -237,7 +237,15 @@ function forkNote(t: WorkTarget): string {
   const f = t.fork;
   if (!f) return '';
   return [
-    `Note: this pull request comes from the fork ${f.headRepo} (branch \`${f.headRef}\`). You cannot push to it.`,
+    `Note: this pull request comes from the fork ${f.headRepo} (branch \`${refName(f.headRef)}\`). You cannot push to it.`,
     `Get its changes with \`git fetch origin ${f.prRef}\`, and propose your own changes as a new pull request against ${t.repo}, or describe them in your final message.`,
   ].join('\n');
+}
+
+/**
+ * A branch name as the prompt shows it. A fork's author picks it, and git allows backticks,
+ * odd spaces and bidi characters in it: anything but letters, digits and `. _ / -` becomes `?`.
+ */
+export function refName(name: string | undefined): string {
+  return (name ?? '').replace(/[^\w./-]/g, '?').slice(0, 255);
 }

@@ -52,6 +52,7 @@ export class Reporter {
   #lastWrite = -Infinity;
   #writing: Promise<void> = Promise.resolve();
   #broken = false;
+  #createTried = false;
   #lastSaved = '';
 
   constructor(report: Report, io: ReporterIO) {
@@ -107,8 +108,11 @@ export class Reporter {
 
   async #send(octokit: Octokit, target: CommentTarget, body: string): Promise<void> {
     if (this.#commentId === undefined) {
-      // Idempotent: after an unclear failure it looks for the comment before creating again.
-      const c = await createStickyComment(octokit, target, this.report.key, body);
+      // Idempotent: after an unclear failure it looks for the comment before creating again; and a
+      // create tried before whose outcome was never learned may have landed: look first then too.
+      const lookFirst = this.#createTried;
+      this.#createTried = true;
+      const c = await createStickyComment(octokit, target, this.report.key, body, { lookFirst });
       this.#commentId = c.id;
       this.#commentUrl = c.url;
     } else {

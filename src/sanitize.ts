@@ -42,6 +42,8 @@ function hideMarkup(text: string): string {
         .replace(/!\[(?:[^\][]|\[[^\][]*\])*\]/g, '![]') // inline, reference and shortcut images alike
         .replace(/(\]\(\s*<?[^()\s<>]{1,2048}>?)\s+("[^"]*"|'[^']*'|\([^()]*\))\s*\)/g, '$1)')
         .replace(/^( {0,3}\[[^\]\n]+\]:[ \t]*\S+)[ \t]+("[^"]*"|'[^']*'|\([^()]*\))[ \t]*$/gm, '$1')
+        // A definition's title may also start on the next line (and span lines): just as invisible.
+        .replace(/^( {0,3}\[[^\]\n]+\]:[ \t]*\S+)[ \t]*\n[ \t]*("[^"]*"|'[^']*'|\([^()]*\))[ \t]*$/gm, '$1')
         .replace(CONTENTLESS, '')
         .replace(/<([a-z][\w-]*)\b[^<>]*\bhidden\b[^<>]*>[\s\S]*?<\/\1\s*>/gi, ''),
     );

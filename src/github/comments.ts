@@ -77,14 +77,23 @@ const CREATE_TRIES = 3;
  * Creates this key's sticky comment exactly once. After an unclear failure (5xx, reset,
  * timeout) it lists the comments and adopts ours if GitHub applied the create after all
  * (bringing its body up to date), and creates again only if it is not there. A clear failure
- * (403, 404, 422) is thrown as it is.
+ * (403, 404, 422) is thrown as it is. `lookFirst`: an earlier call may have created it (its
+ * outcome was never learned), so look before the first create too.
  */
 export async function createStickyComment(
   octokit: Octokit,
   t: CommentTarget,
   key: string,
   body: string,
+  opts: { lookFirst?: boolean } = {},
 ): Promise<{ id: number; url: string }> {
+  if (opts.lookFirst) {
+    const found = await findStickyComment(octokit, t, key);
+    if (found) {
+      if (found.body !== body) await updateComment(octokit, t, found.id, body);
+      return { id: found.id, url: found.url };
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await createComment(octokit, t, body);

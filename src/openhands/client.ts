@@ -264,7 +264,8 @@ export class OpenHandsClient {
  * is bound to the aborted signal, and the runner kills the job a few seconds after cancelling.
  */
 export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string): Promise<void> {
-  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 3000, retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 500 } });
+  // The runner kills a cancelled job a few seconds after SIGINT: two short tries at most.
+  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, retry: { attempts: 2, baseDelayMs: 150, maxDelayMs: 300 } });
   try {
     await client.pauseSandbox(sandboxId);
   } finally {

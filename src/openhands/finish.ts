@@ -47,8 +47,13 @@ export async function waitForFinish(deps: FinishDeps, id: string, opts: FinishOp
   const now = deps.now ?? Date.now;
   const started = now();
   const delay = opts.pollDelay ?? finishPollDelay;
+  let gone = 0;
   for (;;) {
-    const view = await readConversation(deps.client, id);
+    const read = await readConversation(deps.client, id);
+    // A conversation the service no longer returns (deleted in the web app) will not finish:
+    // twice in a row, so one inconsistent read is not taken for it, counts as its sandbox gone.
+    gone = read.conversation ? 0 : gone + 1;
+    const view: ConversationView = gone >= 2 ? { ...read, sandboxStatus: 'MISSING' } : read;
     opts.onView(view);
     opts.check?.(view);
     const end = ending(view);

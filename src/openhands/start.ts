@@ -42,12 +42,28 @@ export function echoesId(task: StartTask, proposed: string): boolean {
 /** Pages of recent start tasks the ambiguity search reads at most (100 each). */
 const SEARCH_PAGES = 5;
 
-/** The start task this run already created for `conversationId`, if any (searches recent tasks). */
-export async function findStartTask(client: OpenHandsClient, conversationId: string, since: Date): Promise<StartTask | undefined> {
+/** The first text of a start request or of a task's echo of it. */
+function requestText(r: unknown): string | undefined {
+  const m = (r as { initial_message?: { content?: { text?: unknown }[] } } | null | undefined)?.initial_message;
+  const text = m?.content?.[0]?.text;
+  return typeof text === 'string' ? text : undefined;
+}
+
+/**
+ * The start task this run already created for `conversationId`, if any (searches recent tasks).
+ * A server that ignores proposed ids echoes none: there `same`, the run's own request, is
+ * matched by repository and text instead (the text holds the run's own link, so it is unique).
+ */
+export async function findStartTask(client: OpenHandsClient, conversationId: string, since: Date, same?: StartRequest): Promise<StartTask | undefined> {
+  const text = same ? requestText(same) : undefined;
+  const isOurs = (t: StartTask): boolean =>
+    echoesId(t, conversationId) ||
+    hexId(t.app_conversation_id) === conversationId ||
+    (text !== undefined && !t.request?.conversation_id && requestText(t.request) === text && (t.request as { selected_repository?: unknown })?.selected_repository === same?.selected_repository);
   let pageId: string | undefined;
   for (let page = 0; page < SEARCH_PAGES; page++) {
     const res = await client.searchStartTasks({ createdAfter: since, pageId });
-    const found = res.items.find((t) => echoesId(t, conversationId) || hexId(t.app_conversation_id) === conversationId);
+    const found = res.items.find(isOurs);
     if (found || !res.nextPageId) return found;
     pageId = res.nextPageId;
   }
@@ -72,7 +88,7 @@ export interface SendStartOptions {
 export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendStartOptions): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
-  const lookUp = (): Promise<StartTask | undefined> => findStartTask(deps.client, body.conversation_id, opts.since);
+  const lookUp = (): Promise<StartTask | undefined> => findStartTask(deps.client, body.conversation_id, opts.since, body);
   for (let attempt = 1; ; attempt++) {
     try {
       // The answer may not outlive the deadline; a late one is looked up below, not lost.

@@ -26,7 +26,12 @@ export function watchLive(s: Session, conversationId: string, target: AgentServe
   let up = false;
   let cost: number | undefined;
   let poke: (() => void) | undefined;
-  const nudge = (): void => poke?.();
+  // A change that comes while no one waits (a read in flight) is kept for the next wait.
+  let pending = false;
+  const nudge = (): void => {
+    if (poke) poke();
+    else pending = true;
+  };
   if (target) {
     const cap = s.run.cfg.maxCost;
     followLive({
@@ -65,8 +70,16 @@ export function watchLive(s: Session, conversationId: string, target: AgentServe
     events: () => events,
     wake: (signal) =>
       new Promise<void>((resolve) => {
-        poke = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const done = (): void => {
+          poke = undefined;
+          resolve();
+        };
+        if (pending) {
+          pending = false;
+          return done();
+        }
+        poke = done;
+        signal.addEventListener('abort', done, { once: true });
       }),
     stop: () => stopped.abort(),
   };

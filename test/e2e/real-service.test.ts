@@ -312,6 +312,20 @@ describe('events and the final message (§14.7)', () => {
   }, 40_000);
 });
 
+describe('an ambiguous start on a server that ignores our id', () => {
+  it("is found by its own request (repository and text, which holds the run's link): no second start", async () => {
+    const { emu, run } = await open({ emulator: { legacy: true } });
+    emu.setDefaultScenario({ phaseMs: 50 });
+    emu.addFault({ method: 'POST', path: '/api/v1/app-conversations', kind: 'reset-after' });
+    const r = await run({ event: 'issues', payload: labeled() });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs.status).toBe('ready');
+    expect(emu.requests.filter(isStartPost)).toHaveLength(1);
+    expect(emu.tasks).toHaveLength(1);
+    expect(r.outputs['conversation-id']).toBe(emu.conversations[0]?.id);
+  });
+});
+
 describe('the ambiguity search follows next_page_id', () => {
   it('with >100 newer start tasks, an ambiguous POST failure still finds its task on a later page: no second start', async () => {
     const { emu, run } = await open({ emulator: { rateLimits: false, maxSandboxes: 1000 } });

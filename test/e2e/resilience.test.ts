@@ -52,13 +52,27 @@ describe('the final comment always lands', () => {
 });
 
 describe('re-runs', () => {
-  it('after a cancelled attempt (sandbox paused), attempt 2 resumes the same conversation', async () => {
+  it('after an attempt cancelled while the agent worked (sandbox paused mid-run), attempt 2 starts again: a resumed run would only turn to error', async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }] });
     const first = await w.run({ event: 'issues', payload: labeled(), runId: '900', inputs: { wait: 'finished' }, signal: { signal: 'SIGINT', when: /agent running/ } });
     expect(first.outputs.status).toBe('cancelled');
     const sandboxId = w.emu.conversations[0]?.sandbox_id as string;
     expect(w.emu.sandboxes.find((s) => s.id === sandboxId)?.status).toBe('PAUSED');
     const second = await w.run({ event: 'issues', payload: labeled(), runId: '900', runAttempt: '2' });
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.outputs.status).toBe('ready');
+    expect(second.outputs['conversation-id']).not.toBe(first.outputs['conversation-id']);
+    expect(second.stdout).toContain('stopped while the agent was working');
+    expect(w.ohRequests()).not.toContain(`POST /api/v1/sandboxes/${sandboxId}/resume`);
+    expect(w.starts()).toBe(2);
+  });
+
+  it('after an attempt whose agent had finished (sandbox paused since), attempt 2 re-attaches and resumes it', async () => {
+    const first = await w.run({ event: 'issues', payload: labeled(), runId: '901', inputs: { wait: 'finished' } });
+    expect(first.outputs.status).toBe('finished');
+    const sandboxId = w.emu.conversations[0]?.sandbox_id as string;
+    w.emu.pauseSandbox(sandboxId);
+    const second = await w.run({ event: 'issues', payload: labeled(), runId: '901', runAttempt: '2' });
     expect(second.code, second.stdout).toBe(0);
     expect(second.outputs['conversation-id']).toBe(first.outputs['conversation-id']);
     expect(second.outputs['sandbox-status']).toBe('RUNNING');

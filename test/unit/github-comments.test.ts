@@ -42,6 +42,18 @@ describe('createStickyComment', () => {
     expect(posts()).toHaveLength(1);
   });
 
+  it('an applied create whose look-up fails too: the next call looks first, so still one comment', async () => {
+    gh.addFault({ kind: 'applied-then-500', method: 'POST', path: CREATE });
+    gh.addFault({ method: 'GET', path: CREATE, status: 500, times: 3 }); // the look, and its retries
+    await expect(createStickyComment(octokit(), t, key, body('hello'))).rejects.toThrow();
+    expect(gh.commentsOn(42)).toHaveLength(1);
+    // The Reporter's next write knows a create was tried.
+    const c = await createStickyComment(octokit(), t, key, body('hello again'), { lookFirst: true });
+    expect(gh.commentsOn(42)).toHaveLength(1);
+    expect(gh.commentsOn(42)[0]).toMatchObject({ id: c.id, body: body('hello again') });
+    expect(posts()).toHaveLength(1);
+  });
+
   it('a connection reset after the create was applied: one comment', async () => {
     gh.addFault({ kind: 'reset', when: 'after', method: 'POST', path: CREATE });
     await createStickyComment(octokit(), t, key, body('hello'));

@@ -71,3 +71,12 @@ describe('buildPrompt', () => {
     expect((e as ConfigError).input).toBe('prompt');
   });
 });
+
+describe('branch names in the prompt', () => {
+  it("a fork author's branch name cannot carry text into the prompt: only letters, digits and . _ / - pass", async () => {
+    const { refName } = await import('../../src/prompt.ts');
+    expect(refName('feature/x-1.2_y')).toBe('feature/x-1.2_y');
+    expect(refName('a`b\u00a0c\u2028d\u202ee')).toBe('a?b?c?d?e');
+    expect(refName(undefined)).toBe('');
+  });
+});

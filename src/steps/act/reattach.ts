@@ -1,10 +1,12 @@
 /**
  * Act: a re-run (attempt 2+ of the same workflow run) finds the start an earlier attempt made
- * and follows it, instead of paying for a second conversation. A start that failed, or whose task
- * stopped moving (the service lost it), is started again under a new id.
+ * and follows it, instead of paying for a second conversation. A start that failed, whose task
+ * stopped moving (the service lost it), or whose agent was stopped mid-run (a paused run never
+ * continues) is started again under a new id.
  */
 import * as core from '@actions/core';
 import type { MarkerState } from '../../render/comment.js';
+import { readConversation } from '../../openhands/conversation.js';
 import { findStartTask, hexId, isStale } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
 import type { Session } from '../run.js';
@@ -23,6 +25,11 @@ export async function reattachOrStart(s: Session, prev: MarkerState | undefined)
       if (earlier.status !== 'ERROR') await pauseLostSandbox(s, earlier);
       return start(s, derivedConversationId(run, plan.work, issue, `attempt-${run.ctx.runAttempt}`));
     }
+    if (earlier && (await pausedMidRun(s, earlier))) {
+      // Resuming it would not continue the work: the service turns such a run to `error` (§14.5).
+      core.info('The earlier attempt was stopped while the agent was working (its sandbox is paused mid-run); starting again');
+      return start(s, derivedConversationId(run, plan.work, issue, `attempt-${run.ctx.runAttempt}`));
+    }
     if (earlier) {
       core.info(`Re-attaching to the start an earlier attempt of this run made (task ${earlier.id || 'unknown'})`);
       onTask(s, earlier, proposedId);
@@ -30,6 +37,13 @@ export async function reattachOrStart(s: Session, prev: MarkerState | undefined)
     }
   }
   return start(s, proposedId);
+}
+
+/** A READY conversation whose sandbox was paused while its agent was running (a cancel, a timeout). */
+async function pausedMidRun(s: Session, task: StartTask): Promise<boolean> {
+  if (task.status !== 'READY' || !task.app_conversation_id) return false;
+  const view = await readConversation(s.client, hexId(task.app_conversation_id));
+  return view.sandboxStatus === 'PAUSED' && view.executionStatus === 'running';
 }
 
 /**
