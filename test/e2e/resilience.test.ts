@@ -104,6 +104,20 @@ describe('re-runs', () => {
     expect(w.emu.requests.filter((r) => r.path.endsWith('/send-message'))).toHaveLength(1);
     expect(w.starts()).toBe(1);
   });
+
+  it('a re-run of a follow-up whose delivery was never confirmed (the answer lost) finds it delivered and does not send it again', async () => {
+    w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }] });
+    await w.run({ event: 'issues', payload: labeled(), runId: '912' });
+    w.emu.addFault({ method: 'POST', path: /\/send-message$/, kind: 'reset-after' });
+    const comment = issueComment({ body: '@openhands also the changelog', sender: 'Codertocat' });
+    const first = await w.run({ event: 'issue_comment', payload: comment, runId: '913' });
+    expect(first.code).toBe(1); // the send is never retried blindly
+    const again = await w.run({ event: 'issue_comment', payload: comment, runId: '913', runAttempt: '2' });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs.status).toBe('followed_up');
+    expect(again.stdout).toContain('delivered this message already');
+    expect(w.emu.requests.filter((r) => r.path.endsWith('/send-message'))).toHaveLength(1);
+  });
 });
 
 describe('follow-up answers', () => {

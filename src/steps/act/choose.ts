@@ -28,7 +28,7 @@ export async function act(s: Session): Promise<Acted> {
   // A re-run of a follow-up: send the message if the first attempt did not get to it.
   if (sameRun && prev?.conversationId && prev.followUp) {
     const view = await readConversation(client, prev.conversationId);
-    return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, prev.followUp === 'sent') };
+    return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, prev.followUp === 'sent', true) };
   }
   // A new trigger where a conversation is still open: send it there instead of paying for another.
   if (!sameRun && prev?.conversationId && run.ctx.subject && run.cfg.followUp === 'auto') {

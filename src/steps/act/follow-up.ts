@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core';
 import { newestEvent, type ConversationView, type EventMark } from '../../openhands/conversation.js';
+import { ownRunFromAppServer } from '../../openhands/own-run.js';
 import { buildFollowUp, fillConversationUrl } from '../../prompt.js';
 import { conversationUrl } from '../../report.js';
 import { ensureRunning, viewPatch } from '../follow.js';
@@ -32,7 +33,7 @@ export function isAlive(v: ConversationView, now: number): boolean {
   return true;
 }
 
-export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean): Promise<FollowedUp> {
+export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean, maybeSent = false): Promise<FollowedUp> {
   const { run, reporter, client } = s;
   const text = fillConversationUrl(buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved), conversationUrl(run.cfg.baseUrl, conversationId));
   core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
@@ -43,6 +44,11 @@ export async function followUp(s: Session, conversationId: string, view: Convers
   reporter.writeOutputs();
   await ensureRunning(s, conversationId, view);
   let after: EventMark | undefined;
+  // A re-run of a follow-up whose "sent" was never recorded: the message may have arrived.
+  if (!alreadySent && maybeSent && (await ownRunFromAppServer(client, conversationId, text, { pages: 3 })).found) {
+    core.info('The earlier attempt delivered this message already; not sending it again');
+    alreadySent = true;
+  }
   if (!alreadySent) {
     after = await newestEvent(client, conversationId);
     await client.sendMessage(conversationId, text);
