@@ -4,7 +4,7 @@
  * blindly (a create GitHub applied but answered with 500 would leave two comments), so after
  * an unclear failure the comments are read before trying again.
  */
-import { markerFor, parseMarker, type MarkerState } from '../render/comment.js';
+import { markerFor, parseMarker, type MarkerState } from '../marker.js';
 import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 

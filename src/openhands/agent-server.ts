@@ -12,6 +12,7 @@ import { request, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { OpenHandsApiError } from '../errors.js';
 import { withRetry, type RetryPolicy, type Sleep } from '../retry.js';
+import { hexId } from './types.js';
 
 export interface AgentServerTarget {
   /** from agentServerBase(); no trailing slash */
@@ -49,11 +50,10 @@ export function agentServerBase(conversationUrl: string | null | undefined, conv
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   const m = /^(.*)\/api\/conversations\/([0-9a-fA-F-]+)\/?$/.exec(url.pathname);
-  if (!m || hex(m[2]!) !== hex(conversationId)) return null;
+  if (!m || hexId(m[2]!) !== hexId(conversationId)) return null;
   return `${url.protocol}//${url.host}${m[1]}`;
 }
 
-const hex = (id: string): string => id.replaceAll('-', '').toLowerCase();
 
 /** The agent server of a conversation whose sandbox runs, or undefined when it cannot be reached. */
 export function agentTarget(
@@ -74,7 +74,7 @@ const SuccessSchema = v.looseObject({ success: v.boolean() });
  * not know the conversation; 401: wrong session key; 503 or network: runtime not running).
  */
 export async function getAgentFinalResponse(target: AgentServerTarget, opts: AgentCallOptions = {}): Promise<string> {
-  const path = `/api/conversations/${hex(target.conversationId)}/agent_final_response`;
+  const path = `/api/conversations/${hexId(target.conversationId)}/agent_final_response`;
   const body = await call(target, 'GET', path, undefined, FinalResponseSchema, opts);
   return body.response;
 }
@@ -87,7 +87,7 @@ export async function getAgentFinalResponse(target: AgentServerTarget, opts: Age
 export async function setAgentTitle(target: AgentServerTarget, title: string, opts: AgentCallOptions = {}): Promise<boolean> {
   const clean = [...title.trim()].slice(0, AGENT_TITLE_MAX).join('').trim();
   if (!clean) return false;
-  const path = `/api/conversations/${hex(target.conversationId)}`;
+  const path = `/api/conversations/${hexId(target.conversationId)}`;
   const body = await call(target, 'PATCH', path, { title: clean }, SuccessSchema, opts);
   return body.success;
 }

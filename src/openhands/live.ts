@@ -21,6 +21,7 @@
  * Stop it with the signal once the run is over.
  */
 import { backoffDelay, realSleep, type RetryPolicy, type Sleep } from '../retry.js';
+import { hexId } from './types.js';
 
 export interface LiveEvent {
   readonly id: string;
@@ -78,7 +79,7 @@ export interface LiveOptions {
 
 /** The events socket URL (ws:// or wss://); no key in it. */
 export function liveSocketUrl(baseUrl: string, conversationId: string, since: string | null): string {
-  const url = new URL(`${baseUrl}/sockets/events/${conversationId.replaceAll('-', '').toLowerCase()}`);
+  const url = new URL(`${baseUrl}/sockets/events/${hexId(conversationId)}`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   if (since === null) url.searchParams.set('resend_mode', 'all');
   else {

@@ -12,7 +12,7 @@ import { CONVERSATION_ID_NAMESPACE } from '../constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError } from '../errors.js';
 import { backoffDelay, realSleep, type Sleep } from '../retry.js';
 import type { OpenHandsClient } from './client.js';
-import { START_TERMINAL, type StartRequest, type StartTask } from './types.js';
+import { hexId, START_TERMINAL, type StartRequest, type StartTask } from './types.js';
 
 export interface StartDeps {
   readonly client: OpenHandsClient;
@@ -32,7 +32,7 @@ export function conversationIdFor(parts: readonly string[]): string {
   return hash.subarray(0, 16).toString('hex');
 }
 
-export const hexId = (id: string | null | undefined): string => (id ?? '').replace(/-/g, '').toLowerCase();
+export { hexId };
 
 /** Whether the server took our proposed id (servers before 2025-11-26 ignore it and pick their own). */
 export function echoesId(task: StartTask, proposed: string): boolean {

@@ -95,3 +95,6 @@ export interface StartRequest {
   pr_number?: number[];
   llm_model?: string;
 }
+
+/** An id as the service serializes it: 32 lowercase hex, no dashes (echoes and events use dashes). */
+export const hexId = (id: string | null | undefined): string => (id ?? '').replace(/-/g, '').toLowerCase();

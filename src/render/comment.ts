@@ -1,83 +1,14 @@
 /**
- * The sticky comment: a hidden marker, then the report markdown (markdown.ts). The marker
- * carries the comment-key and a small state (conversation, run, status, history) that
- * later runs read back to re-attach, follow up, or link the previous conversation.
+ * The sticky comment: the hidden marker (src/marker.ts), then the report markdown (markdown.ts).
  */
-import { parseApproval, type ApprovalState } from '../approval.js';
-import { GITHUB_COMMENT_LIMIT, MARKER_PREFIX } from '../constants.js';
-import type { PastConversation, Report, RunStatus } from '../report.js';
+import { GITHUB_COMMENT_LIMIT } from '../constants.js';
+import { markerLine } from '../marker.js';
+import type { Report } from '../report.js';
 import { renderReportMarkdown } from './markdown.js';
 
 export { renderReportMarkdown };
 
-export interface MarkerState {
-  readonly v: 1;
-  readonly conversationId?: string;
-  readonly startTaskId?: string;
-  /** the id this run proposed (servers that ignore it give the conversation another) */
-  readonly proposedId?: string;
-  readonly sandboxId?: string;
-  readonly followUp?: 'pending' | 'sent';
-  readonly status: RunStatus;
-  readonly final: boolean;
-  readonly runId: string;
-  readonly runAttempt: number;
-  readonly startedAt: number;
-  readonly updatedAt: number;
-  readonly previous: readonly PastConversation[];
-  /** untrusted=ask: the outsider's request held for approval, and who approved it */
-  readonly approval?: ApprovalState;
-}
-
-const MAX_PREVIOUS = 10;
-
-export function markerFor(key: string): string {
-  return `${MARKER_PREFIX} key="${escapeAttr(key)}"`;
-}
-
-export function markerState(r: Report): MarkerState {
-  return {
-    v: 1,
-    conversationId: r.conversationId,
-    startTaskId: r.startTaskId || undefined,
-    proposedId: r.proposedId,
-    sandboxId: r.sandboxId,
-    followUp: r.followUp,
-    status: r.status,
-    final: r.final,
-    runId: r.runId,
-    runAttempt: r.runAttempt,
-    startedAt: r.startedAt,
-    updatedAt: r.updatedAt,
-    previous: r.previous.slice(0, MAX_PREVIOUS),
-    ...(r.approval ? { approval: r.approval } : {}),
-  };
-}
-
-/** Reads the marker state back from a comment body of this key; undefined when absent or damaged. */
-export function parseMarker(body: string, key: string): MarkerState | undefined {
-  // Our comments open with the marker; one quoted inside other text (an echo bot) does not count.
-  if (!body.startsWith(markerFor(key) + ' ')) return undefined;
-  const m = /^[^\n]*? state="([A-Za-z0-9_-]*)" -->/.exec(body);
-  if (!m) return undefined;
-  try {
-    const s = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as MarkerState;
-    if (!(s && s.v === 1 && typeof s.runId === 'string')) return undefined;
-    // A damaged approval is dropped, not trusted: nothing is approved from it.
-    const { approval, ...rest } = s;
-    const checked = parseApproval(approval);
-    return checked ? { ...rest, approval: checked } : rest;
-  } catch {
-    return undefined;
-  }
-}
-
 export function renderComment(r: Report): string {
-  const state = Buffer.from(JSON.stringify(markerState(r))).toString('base64url');
-  const body = `${markerFor(r.key)} state="${state}" -->\n${renderReportMarkdown(r)}`;
+  const body = `${markerLine(r)}\n${renderReportMarkdown(r)}`;
   return body.length <= GITHUB_COMMENT_LIMIT ? body : body.slice(0, GITHUB_COMMENT_LIMIT);
-}
-
-function escapeAttr(s: string): string {
-  return s.replace(/["<>&-]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

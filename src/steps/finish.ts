@@ -12,7 +12,7 @@ import { readConversation, usage, type ConversationView, type EventMark } from '
 import { finalResponse, readFinalMessage } from '../openhands/final-message.js';
 import { finishPollDelay, waitForFinish } from '../openhands/finish.js';
 import { ownRun, ownRunFromAppServer, type OwnRun } from '../openhands/own-run.js';
-import type { OHEvent } from '../openhands/types.js';
+import { EXECUTION_TERMINAL, type OHEvent } from '../openhands/types.js';
 import { statusFromExecution, type Report } from '../report.js';
 import { viewPatch } from './follow.js';
 import { watchLive, type LiveWatch } from './live-watch.js';
@@ -47,7 +47,7 @@ export function finishReadDelay(elapsedMs: number, liveUp: boolean, capped: bool
   return capped ? Math.min(base, COST_CHECK_MS) : base;
 }
 
-const ACTIVE = (status: string | null): boolean => status !== null && !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(status);
+const ACTIVE = (status: string | null): boolean => status !== null && !EXECUTION_TERMINAL.has(status);
 
 /** The message a follow-up sent, and the newest event the app server had just before. */
 export interface FollowUpMark {

@@ -12,7 +12,7 @@ import { assertReady, DeadStartError, hexId, STALE_START_MS, waitForStartTask } 
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
-import { reactLater, type Session } from './run.js';
+import { pauseLostSandbox, reactLater, type Session } from './run.js';
 
 /** The service's view, as Report fields. */
 export function viewPatch(v: ConversationView): Partial<Report> {
@@ -42,7 +42,10 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
       );
     } catch (error) {
       if (!(error instanceof DeadStartError)) throw error;
-      throw (await pauseLostSandbox(s)) ? new DeadStartError(error.task, STALE_START_MS, 'its sandbox was paused so it stops costing money') : error;
+      const r = reporter.report;
+      const paused = r.conversationId !== undefined && (await pauseLostSandbox(s, r.sandboxId, r.conversationId));
+      if (paused) await reporter.update({ sandboxStatus: 'PAUSED' });
+      throw paused ? new DeadStartError(error.task, STALE_START_MS, 'its sandbox was paused so it stops costing money') : error;
     }
   }
   assertReady(ready);
@@ -50,39 +53,23 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   if (!conversationId) throw new Error(`The start task ${ready.id} is READY but names no conversation`);
   // An earlier attempt may have been cancelled, which paused the sandbox.
   if (started.reattached) await ensureRunning(s, conversationId);
-  await checkSandboxOwnership(s, conversationId);
+  const view = await checkSandboxOwnership(s, conversationId);
   reactLater(run, 'rocket');
-  await setTitle(s, conversationId);
+  await setTitle(s, conversationId, view);
   return conversationId;
-}
-
-/**
- * A lost start may leave its sandbox running (§14.1), with no conversation ever to use it: pause
- * it when the task reported one and it is this conversation's own (named after it).
- */
-async function pauseLostSandbox(s: Session): Promise<boolean> {
-  const r = s.reporter.report;
-  if (!r.sandboxId || r.sandboxId !== r.conversationId) return false;
-  try {
-    await s.client.pauseSandbox(r.sandboxId);
-    await s.reporter.update({ sandboxStatus: 'PAUSED' });
-    return true;
-  } catch (error) {
-    core.warning(`Could not pause the sandbox ${r.sandboxId} of the lost start: ${s.run.secrets.redact((error as Error).message)}`);
-    return false;
-  }
 }
 
 /**
  * Whether the sandbox is this conversation's own: the service names a sandbox after the
  * conversation it was made for, and a shared one (user-level grouping) serves others too.
  */
-async function checkSandboxOwnership(s: Session, conversationId: string): Promise<void> {
+async function checkSandboxOwnership(s: Session, conversationId: string): Promise<ConversationView> {
   const view = await readConversation(s.client, conversationId, { events: false });
   const sandboxId = view.conversation?.sandbox_id;
   let shared = false;
   if (sandboxId && sandboxId !== conversationId) shared = (await s.client.countConversations({ sandboxId }).catch(() => 2)) > 1;
   await s.reporter.update({ ...viewPatch(view), sandboxShared: shared });
+  return view;
 }
 
 /** Resumes a paused sandbox and waits until it runs (one read per ~3 s); a dead sandbox is an error. */
@@ -113,10 +100,9 @@ export async function ensureRunning(s: Session, conversationId: string, known?: 
  * The title sticks only on the agent server: the service copies the agent server's title over
  * its own after the first messages. The app server's copy is set too, so it shows at once.
  */
-async function setTitle(s: Session, conversationId: string): Promise<void> {
+async function setTitle(s: Session, conversationId: string, view: ConversationView): Promise<void> {
   const title = s.run.cfg.title;
   if (!title) return;
-  const view = await readConversation(s.client, conversationId, { events: false });
   const target = agentTarget(view.conversation, conversationId);
   try {
     if (!target) throw new Error('the sandbox is not running, so its agent server cannot be reached');

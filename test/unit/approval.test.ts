@@ -14,7 +14,8 @@ import {
   type HeldRequest,
 } from '../../src/approval.ts';
 import { parseEvent, type EventContext } from '../../src/github/event.ts';
-import { markerFor, parseMarker, renderComment } from '../../src/render/comment.ts';
+import { markerFor, parseMarker } from '../../src/marker.ts';
+import { renderComment } from '../../src/render/comment.ts';
 import type { Report } from '../../src/report.ts';
 import { checkActors } from '../../src/triggers.ts';
 import { report as sampleReport } from './render-samples.ts';

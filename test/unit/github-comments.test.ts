@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStickyComment, findStickyComment, updateComment } from '../../src/github/comments.ts';
 import { GitHubApiError } from '../../src/github/errors.ts';
 import { createOctokit } from '../../src/github/octokit.ts';
-import { markerFor } from '../../src/render/comment.ts';
+import { markerFor } from '../../src/marker.ts';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
 
 const t = { owner: 'octo-org', repo: 'octo-repo', issueNumber: 42 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_LIMIT } from '../../src/constants.ts';
-import { markerFor, parseMarker, renderComment, renderReportMarkdown } from '../../src/render/comment.ts';
+import { markerFor, parseMarker } from '../../src/marker.ts';
+import { renderComment, renderReportMarkdown } from '../../src/render/comment.ts';
 import { report } from './render-samples.ts';
 
 describe('renderComment', () => {

@@ -4,7 +4,7 @@
  * previous conversation still works is skipped instead.
  */
 import { readConversation } from '../../openhands/conversation.js';
-import { START_TERMINAL } from '../../openhands/types.js';
+import { EXECUTION_TERMINAL, START_TERMINAL } from '../../openhands/types.js';
 import { reactLater, type Session } from '../run.js';
 import { followUp, isAlive, type FollowedUp } from './follow-up.js';
 import { reattachOrStart } from './reattach.js';
@@ -48,7 +48,7 @@ export async function act(s: Session): Promise<Acted> {
 async function stillRunning(s: Session, conversationId: string, startTaskId: string | undefined): Promise<boolean> {
   const view = await readConversation(s.client, conversationId);
   if (view.conversation) {
-    const busy = view.executionStatus === null || !['finished', 'error', 'stuck', 'waiting_for_confirmation'].includes(view.executionStatus);
+    const busy = view.executionStatus === null || !EXECUTION_TERMINAL.has(view.executionStatus);
     return busy && ['RUNNING', 'STARTING'].includes(view.sandboxStatus ?? '');
   }
   if (!startTaskId) return false;

@@ -5,11 +5,11 @@
  * continues) is started again under a new id.
  */
 import * as core from '@actions/core';
-import type { MarkerState } from '../../render/comment.js';
+import type { MarkerState } from '../../marker.js';
 import { readConversation } from '../../openhands/conversation.js';
 import { findStartTask, hexId, isStale } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
-import type { Session } from '../run.js';
+import { pauseLostSandbox, type Session } from '../run.js';
 import { derivedConversationId, onTask, start, type Started } from './start.js';
 
 export async function reattachOrStart(s: Session, prev: MarkerState | undefined): Promise<Started> {
@@ -22,7 +22,7 @@ export async function reattachOrStart(s: Session, prev: MarkerState | undefined)
     if (earlier && (earlier.status === 'ERROR' || isStale(earlier, run.now()))) {
       const why = earlier.status === 'ERROR' ? `failed (${earlier.detail ?? 'no detail'})` : `stopped moving at ${earlier.status}`;
       core.info(`An earlier attempt's start ${why}; starting again`);
-      if (earlier.status !== 'ERROR') await pauseLostSandbox(s, earlier);
+      if (earlier.status !== 'ERROR') await pauseLostSandbox(s, earlier.sandbox_id, hexId(earlier.request?.conversation_id));
       return start(s, derivedConversationId(run, plan.work, issue, `attempt-${run.ctx.runAttempt}`));
     }
     if (earlier && (await pausedMidRun(s, earlier))) {
@@ -66,12 +66,3 @@ async function findEarlierStart(s: Session, proposedId: string, prev: MarkerStat
   return findStartTask(client, proposedId, new Date(run.now() - 24 * 3600_000));
 }
 
-/** A lost start's sandbox runs on unused (§14.1): pause it when it is that start's own (named after its conversation). */
-async function pauseLostSandbox(s: Session, task: StartTask): Promise<void> {
-  const own = task.sandbox_id && task.sandbox_id === hexId(task.request?.conversation_id);
-  if (!own) return;
-  await s.client.pauseSandbox(task.sandbox_id as string).then(
-    () => core.info(`Paused the sandbox ${task.sandbox_id} of the lost start`),
-    (e: unknown) => core.warning(`Could not pause the sandbox ${task.sandbox_id} of the lost start: ${s.run.secrets.redact((e as Error).message)}`),
-  );
-}

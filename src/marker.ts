@@ -1,0 +1,82 @@
+/**
+ * The sticky comment's hidden marker: a storage format, not presentation. It opens every
+ * comment the action writes and carries the comment-key and a small state (conversation, run,
+ * status, history) that later runs read back to re-attach, follow up, hold for approval, or link
+ * the previous conversation. `github/comments.ts` stores it; `render/comment.ts` writes it first.
+ */
+import { parseApproval, type ApprovalState } from './approval.js';
+import { MARKER_PREFIX } from './constants.js';
+import type { PastConversation, Report, RunStatus } from './report.js';
+
+export interface MarkerState {
+  readonly v: 1;
+  readonly conversationId?: string;
+  readonly startTaskId?: string;
+  /** the id this run proposed (servers that ignore it give the conversation another) */
+  readonly proposedId?: string;
+  readonly sandboxId?: string;
+  readonly followUp?: 'pending' | 'sent';
+  readonly status: RunStatus;
+  readonly final: boolean;
+  readonly runId: string;
+  readonly runAttempt: number;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly previous: readonly PastConversation[];
+  /** untrusted=ask: the outsider's request held for approval, and who approved it */
+  readonly approval?: ApprovalState;
+}
+
+const MAX_PREVIOUS = 10;
+
+/** The marker's opening, which identifies a comment of this key. */
+export function markerFor(key: string): string {
+  return `${MARKER_PREFIX} key="${escapeAttr(key)}"`;
+}
+
+export function markerState(r: Report): MarkerState {
+  return {
+    v: 1,
+    conversationId: r.conversationId,
+    startTaskId: r.startTaskId || undefined,
+    proposedId: r.proposedId,
+    sandboxId: r.sandboxId,
+    followUp: r.followUp,
+    status: r.status,
+    final: r.final,
+    runId: r.runId,
+    runAttempt: r.runAttempt,
+    startedAt: r.startedAt,
+    updatedAt: r.updatedAt,
+    previous: r.previous.slice(0, MAX_PREVIOUS),
+    ...(r.approval ? { approval: r.approval } : {}),
+  };
+}
+
+/** The whole marker line of a report, ending the HTML comment it opens. */
+export function markerLine(r: Report): string {
+  const state = Buffer.from(JSON.stringify(markerState(r))).toString('base64url');
+  return `${markerFor(r.key)} state="${state}" -->`;
+}
+
+/** Reads the marker state back from a comment body of this key; undefined when absent or damaged. */
+export function parseMarker(body: string, key: string): MarkerState | undefined {
+  // Our comments open with the marker; one quoted inside other text (an echo bot) does not count.
+  if (!body.startsWith(markerFor(key) + ' ')) return undefined;
+  const m = /^[^\n]*? state="([A-Za-z0-9_-]*)" -->/.exec(body);
+  if (!m) return undefined;
+  try {
+    const s = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as MarkerState;
+    if (!(s && s.v === 1 && typeof s.runId === 'string')) return undefined;
+    // A damaged approval is dropped, not trusted: nothing is approved from it.
+    const { approval, ...rest } = s;
+    const checked = parseApproval(approval);
+    return checked ? { ...rest, approval: checked } : rest;
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/["<>&-]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
