@@ -5,7 +5,8 @@
  * an unclear failure the comments are read before trying again.
  */
 import { markerFor, parseMarker, type MarkerState } from '../marker.js';
-import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
+import { GitHubApiError } from '../errors.js';
+import { NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
 export interface CommentTarget {

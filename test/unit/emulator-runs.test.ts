@@ -26,8 +26,10 @@ describe('execution and messages', () => {
     const sandboxId = String(paused.sandbox_id);
     expect(await refused.json()).toEqual({ detail: `Sandbox is PAUSED. Use POST /api/v1/sandboxes/${sandboxId}/resume to resume it first.` });
 
+    const seen = emu().transitions.length;
     expect(await (await api(`/api/v1/sandboxes/${sandboxId}/resume`, { method: 'POST' })).json()).toEqual({ success: true });
-    expect((await conversation(convId)).sandbox_status).toBe('STARTING');
+    // through STARTING first (read from the transition log: 20 ms of STARTING may be over before a read returns)
+    expect(emu().transitions.slice(seen).filter((t) => t.kind === 'sandbox').map((t) => t.status)[0]).toBe('STARTING');
     await waitFor(async () => (await conversation(convId)).sandbox_status === 'RUNNING');
     expect((await conversation(convId)).execution_status).toBe('finished'); // paused after the end: nothing lost
 
