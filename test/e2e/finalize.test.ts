@@ -155,8 +155,9 @@ describe('what a finalize run leaves alone', () => {
     await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }), inputs: { wait: 'ready' } });
     await agentEnded();
     const real = w.gh.commentsOn(1)[0];
-    // Someone copies the marker (conversation and all) into a comment of their own elsewhere.
-    w.gh.addComment({ issue_number: 7, body: real?.body ?? '', user: 'mallory' });
+    // Someone copies the marker (conversation and all) into a comment of their own elsewhere,
+    // one older than ours (a lower id), which would win if its author were trusted.
+    w.gh.addComment({ issue_number: 7, body: real?.body ?? '', user: 'mallory', id: 3_000_000_000 });
     const forged = w.gh.commentsOn(7)[0];
     const fin = await finalizeRun();
     expect(fin.outputs.finalized).toBe('1');
