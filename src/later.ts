@@ -16,3 +16,4 @@ export { waitReady } from './steps/follow.js';
 export { stopSpending } from './steps/pause.js';
 export { STATUS } from './status.js';
 export { renderSummary, writeSummary } from './summary.js';
+export { finalize } from './finalize/run.js';

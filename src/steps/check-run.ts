@@ -13,7 +13,7 @@ import { getPullRequestRefs } from '../github/issues.js';
 import type { Octokit } from '../github/octokit.js';
 import { statusLine } from '../render/status.js';
 import { conversationUrl, type Report } from '../report.js';
-import { checkConclusion, handedOver, headline } from '../status.js';
+import { checkConclusion, handedOver, headline, STATUS } from '../status.js';
 import type { Run } from './run.js';
 
 /** The check run's title and summary: the status line and the links, nothing else (no secrets to leak). */
@@ -23,7 +23,11 @@ export function checkOutput(r: Report): CheckOutput {
     r.conversationId ? `[Open the conversation](${conversationUrl(r.baseUrl, r.conversationId)})` : '',
     `[Workflow run](${r.runUrl})`,
   ].filter(Boolean);
-  const still = handedOver(r) ? '\n\nThis workflow stopped watching; the conclusion does not say how the agent ends.' : '';
+  const still = !handedOver(r)
+    ? ''
+    : r.finalizeLater
+      ? '\n\nThis workflow stopped watching; a finalize run completes this check when the agent ends.'
+      : '\n\nThis workflow stopped watching; the conclusion does not say how the agent ends.';
   return { title, summary: `**${statusLine(r).replace(/^### /, '')}**${still}\n\n${links.join(' · ')}` };
 }
 
@@ -68,8 +72,21 @@ export class CheckRunStep {
     });
   }
 
-  /** Completes the check run for the final report (created first if it was not yet). */
+  /** The check run's id once created (kept in the marker for a finalize run). */
+  get id(): number | undefined {
+    return this.#check?.id;
+  }
+
+  /**
+   * Completes the check run for the final report (created first if it was not yet). A run
+   * handed over to a finalize workflow (finalize: scheduled) leaves it in progress for that run.
+   */
   async complete(r: Report): Promise<void> {
+    if (r.finalizeLater && handedOver(r)) {
+      await this.progress(r);
+      if (this.#check?.id !== undefined) core.saveState(STATE.checkRun, '');
+      return;
+    }
     const conclusion = checkConclusion(r);
     if (this.#off || !conclusion || !r.conversationId) return;
     if (!this.#check) await this.progress(r);
@@ -135,9 +152,10 @@ export interface SavedCheckRun {
  */
 export async function completeLeftCheckRun(octokit: Octokit, saved: SavedCheckRun): Promise<void> {
   const { owner, repo, id, link, runUrl } = saved;
-  const summary = `**OpenHands · 🚫 Cancelled**\n\nThe job stopped before the action could report how the run ended.\n\n[Open the conversation](${link}) · [Workflow run](${runUrl})`;
+  const { headline: title, check: conclusion } = STATUS.cancelled;
+  const summary = `**OpenHands · ${title}**\n\nThe job stopped before the action could report how the run ended.\n\n[Open the conversation](${link}) · [Workflow run](${runUrl})`;
   await github(`completing the ${CHECK_NAME} check run ${id} on ${owner}/${repo}`, () =>
-    octokit.rest.checks.update({ owner, repo, check_run_id: id, status: 'completed', conclusion: 'cancelled', output: { title: '🚫 Cancelled', summary } }),
+    octokit.rest.checks.update({ owner, repo, check_run_id: id, status: 'completed', conclusion, output: { title, summary } }),
   );
 }
 

@@ -1,4 +1,4 @@
-// The pure parts of the finish wait and the outcome step (src/steps/finish.ts, src/steps/outcome.ts).
+// The pure parts of the finish wait and the outcome step (src/steps/finish.ts, src/steps/pause.ts).
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { TimeoutError } from '../../src/errors.ts';
