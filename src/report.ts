@@ -77,6 +77,12 @@ export interface Report {
   headSha?: string;
   /** what a review that follows pushes covers: only the new commits, or all again after a force-push */
   pushNote?: string;
+  /** the check run on the PR, kept in the marker so a finalize run can complete it */
+  checkRunId?: number;
+  /** finalize: scheduled: a finalize run reports the end of a handed-over conversation */
+  finalizeLater?: boolean;
+  /** when a finalize run first found the conversation gone from the service (epoch ms) */
+  goneAt?: number;
 }
 
 export function conversationUrl(baseUrl: string, id: string): string {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig, readInputs } from '../../src/config.ts';
+import { reportOf, trackedComments } from '../../src/finalize/tracked.ts';
+import { parseEvent } from '../../src/github/event.ts';
 import { parseMarker, markerLine } from '../../src/marker.ts';
 import { deltaLines, deltaOf, MAX_COMMITS_SHOWN, MAX_FILES_SHOWN, pushNote, type Comparison } from '../../src/push-delta.ts';
-import { report as sampleReport } from './render-samples.ts';
+import { CONV, report as sampleReport } from './render-samples.ts';
 
 const base = 'a'.repeat(40);
 const head = 'b'.repeat(40);
@@ -70,5 +73,17 @@ describe('the marker keeps the reviewed head', () => {
     expect(parseMarker(markerLine(r), r.key)?.headSha).toBe(head);
     const bad = { ...sampleReport(), headSha: 'not a sha' };
     expect(parseMarker(markerLine(bad), bad.key)?.headSha).toBeUndefined();
+  });
+});
+
+describe('a finalize run', () => {
+  it('rewrites the comment with the reviewed head kept, so the next push still gets a delta', () => {
+    const r = sampleReport({ status: 'followed_up', final: true, conversationId: CONV, headSha: head });
+    const body = `${markerLine(r)}\nbody`;
+    const { tracked } = trackedComments([{ id: 1, url: 'u', key: r.key, issueNumber: 2, updatedAt: '', body, state: parseMarker(body, r.key) }]);
+    const cfg = parseConfig(readInputs(() => ''), { env: { GITHUB_REPOSITORY: 'o/r' }, workspace: '/tmp' });
+    const ctx = parseEvent({ GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '99', GITHUB_EVENT_NAME: 'schedule' }, {});
+    const back = reportOf(tracked[0]!, ctx, cfg);
+    expect(parseMarker(markerLine(back), r.key)?.headSha).toBe(head);
   });
 });
