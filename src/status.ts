@@ -130,6 +130,9 @@ export const STATUS: Readonly<Record<RunStatus, StatusFacts>> = {
   cancelled: { ...defaults, failing: true, headline: '🚫 Cancelled', check: 'cancelled', pause: 'on-cancel', readme: 'the job was cancelled while waiting' },
 };
 
+/** A status string read back from storage (the marker, saved state) that this version knows. */
+export const isRunStatus = (s: unknown): s is RunStatus => typeof s === 'string' && Object.hasOwn(STATUS, s);
+
 /** Whether the status fails the step. */
 export const isFailing = (status: RunStatus): boolean => STATUS[status].failing;
 

@@ -3,7 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STATUS, checkConclusion, handedOver, headline, type RunStatus } from '../../src/status.ts';
+import { markerFor, markerLine, parseMarker } from '../../src/marker.ts';
+import { STATUS, checkConclusion, handedOver, headline, isRunStatus, type RunStatus } from '../../src/status.ts';
+import { report } from './render-samples.ts';
 import { ACTION_ROOT, readActionYml } from '../e2e/harness.ts';
 
 const reported = (Object.keys(STATUS) as RunStatus[]).filter((s) => STATUS[s].readme !== undefined);
@@ -59,5 +61,16 @@ describe('the status table', () => {
     expect(headline({ status: 'ready', final: false })).toBe('🟢 Ready: the agent is working');
     expect(headline({ status: 'ready', final: true })).toBe('🟢 Ready: the agent is still working');
     expect(headline({ status: 'finished', final: true })).toBe('✅ Finished');
+  });
+
+  it('a status read back from a marker that this version does not know makes the marker damaged (no lookup of an unknown status)', () => {
+    const r = report({ status: 'finished', final: true });
+    expect(parseMarker(markerLine(r), r.key)?.status).toBe('finished');
+    const state = JSON.parse(Buffer.from(/state="([^"]*)"/.exec(markerLine(r))![1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    for (const status of ['exploded', '__proto__', 'toString', 7]) {
+      const body = `${markerFor(r.key)} state="${Buffer.from(JSON.stringify({ ...state, status })).toString('base64url')}" -->`;
+      expect(parseMarker(body, r.key), String(status)).toBeUndefined();
+      expect(isRunStatus(status)).toBe(false);
+    }
   });
 });
