@@ -6,16 +6,21 @@ import { MIN_GAP_MS, OpenHandsClient } from '../../src/openhands/client.ts';
 
 describe('pacing', () => {
   it(`sends at most one request every ${MIN_GAP_MS} ms, even when asked for many at once`, async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
+    // When each request is handed to the dispatcher (the pace's release), not when its answer is
+    // made: on a loaded machine the mock's answers can bunch up although the requests did not.
     const sentAt: number[] = [];
+    class TimedAgent extends MockAgent {
+      override dispatch(...args: Parameters<MockAgent['dispatch']>): boolean {
+        sentAt.push(performance.now());
+        return super.dispatch(...args);
+      }
+    }
+    const agent = new TimedAgent();
+    agent.disableNetConnect();
     agent
       .get('https://oh.example')
       .intercept({ path: /app-conversations\?/, method: 'GET' })
-      .reply(200, () => {
-        sentAt.push(performance.now());
-        return '[null]';
-      }, { headers: { 'content-type': 'application/json' } })
+      .reply(200, '[null]', { headers: { 'content-type': 'application/json' } })
       .times(5);
     const client = new OpenHandsClient({ baseUrl: 'https://oh.example', apiKey: 'k', dispatcher: agent });
     await Promise.all(Array.from({ length: 5 }, () => client.getConversation('a'.repeat(32))));
