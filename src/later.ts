@@ -17,3 +17,5 @@ export { stopSpending } from './steps/pause.js';
 export { STATUS } from './status.js';
 export { renderSummary, writeSummary } from './summary.js';
 export { finalize } from './finalize/run.js';
+export { checkLimits } from './limits/check.js';
+export { refuseOverLimit } from './limits/refuse.js';
