@@ -90,7 +90,8 @@ export const STATUS: Readonly<Record<RunStatus, StatusFacts>> = {
     check: undefined,
     elapsed: false,
     startedNothing: true,
-    readme: 'not a trigger, not allowed, a fork PR without an API key, the previous scheduled conversation still running, or `dry-run`; see `skip-reason`',
+    readme:
+      'not a trigger, not allowed, a fork PR without an API key, the previous scheduled conversation still running, over a [limit across runs](docs/costs-and-limits.md#limits-across-runs), or `dry-run`; see `skip-reason`',
   },
   error: {
     ...defaults,
