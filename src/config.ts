@@ -50,6 +50,10 @@ export interface Config {
   /** USD; undefined = no cap */
   readonly maxCost: number | undefined;
   readonly checkRun: boolean;
+  /** run: trigger and follow a conversation; finalize: bring handed-over comments to their end (src/finalize/) */
+  readonly mode: 'run' | 'finalize';
+  /** scheduled: a finalize workflow reports the end of a handed-over conversation */
+  readonly finalize: 'none' | 'scheduled';
 }
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
@@ -147,6 +151,8 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     onTimeout: oneOf(INPUT.onTimeout, opt(INPUT.onTimeout) ?? 'pause', ['pause', 'keep'] as const),
     maxCost: money(INPUT.maxCost, opt(INPUT.maxCost)),
     checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
+    mode: oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const),
+    finalize: oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const),
   } satisfies Config);
 }
 
