@@ -42,7 +42,7 @@ export interface Config {
   readonly followUp: 'auto' | 'never';
   readonly trackingLabel: string | undefined;
   readonly dryRun: boolean;
-  /** auto: the phrase, label and assignment gates decide; always: every delivered event runs */
+  /** auto: the phrase, label and assignment gates decide; always: new comments and opened/reopened/synchronize/ready_for_review run without them */
   readonly trigger: 'auto' | 'always';
   /** ask: hold an outsider's trigger for a maintainer's approval; skip: refuse it quietly */
   readonly untrusted: 'ask' | 'skip';
