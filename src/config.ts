@@ -50,6 +50,10 @@ export interface Config {
   /** USD; undefined = no cap */
   readonly maxCost: number | undefined;
   readonly checkRun: boolean;
+  /** run: trigger and follow a conversation; finalize: bring handed-over comments to their end (src/finalize/) */
+  readonly mode: 'run' | 'finalize';
+  /** scheduled: a finalize workflow reports the end of a handed-over conversation */
+  readonly finalize: 'none' | 'scheduled';
 }
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
@@ -167,6 +171,8 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     maxCost: check(() => money(INPUT.maxCost, opt(INPUT.maxCost)), undefined),
     // `true` reads naturally next to `false`: an alias of auto.
     checkRun: check(() => oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'true', 'false'] as const), 'auto') !== 'false',
+    mode: check(() => oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const), 'run'),
+    finalize: check(() => oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const), 'none'),
   } satisfies Config;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ConfigError(errors.map((e) => e.input), errors.map((e) => e.message).join('\n'), { combined: true });
@@ -180,6 +186,8 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
 export function ineffectiveInputs(raw: RawInputs, cfg: Config): string[] {
   const out: string[] = [];
   const given = (name: keyof RawInputs): boolean => raw[name] !== '';
+  // finalize mode follows other runs' conversations: these inputs may matter there.
+  if (cfg.mode !== 'run') return out;
   const notFinished = cfg.wait !== 'finished';
   if (notFinished && given(INPUT.maxCost)) {
     out.push(`Input '${INPUT.maxCost}' has no effect with wait: ${cfg.wait}: the cost is checked only while the action follows the agent (wait: finished), and OpenHands has no cap of its own.`);

@@ -52,6 +52,8 @@ export async function run(deps: RunDeps): Promise<void> {
     const cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     debugConfig(cfg);
     for (const warning of ineffectiveInputs(raw, cfg)) core.warning(warning);
+    // A finalize run answers to no trigger: it reports on the conversations earlier runs handed over.
+    if (cfg.mode === 'finalize') return await (await load()).finalize({ cfg, ctx, secrets, signal: deps.signal, now: deps.now ?? Date.now, sleep: deps.sleep ?? realSleep });
 
     const decision = decide(cfg, ctx);
     core.info(`Trigger: ${decision.run ? 'accepted' : 'skipped'}: ${decision.why}`);
@@ -120,7 +122,8 @@ async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | und
   const { renderSummary, writeSummary, FAILING } = await load();
   const { reporter } = s;
   reporter.report.final = true;
-  await reporter.update({}, { force: true });
+  // The check run's id goes into the marker: a finalize run completes it (src/finalize/).
+  await reporter.update(checks?.id !== undefined ? { checkRunId: checks.id } : {}, { force: true });
   await checks?.complete(reporter.report);
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
@@ -171,6 +174,7 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,
       previous: [...(plan.sticky?.state?.previous ?? [])],
       ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
+      ...(cfg.finalize === 'scheduled' ? { finalizeLater: true } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
     },
     {
