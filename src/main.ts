@@ -10,6 +10,7 @@ import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
+import { pushNote } from './push-delta.js';
 import { SecretBox } from './redact.js';
 import { realSleep, type Sleep } from './retry.js';
 import type { CheckRunStep } from './steps/check-run.js';
@@ -176,6 +177,7 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
       ...(cfg.finalize === 'scheduled' ? { finalizeLater: true } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
+      ...pushFields(plan),
     },
     {
       octokit: cfg.dryRun ? undefined : run.octokit,
@@ -190,6 +192,12 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       sleep: run.sleep,
     },
   );
+}
+
+/** Review that follows pushes: the head this run covers (else the last reviewed one stays), and what it covers. */
+function pushFields(plan: Plan): { headSha?: string; pushNote?: string } {
+  const headSha = plan.headSha ?? plan.sticky?.state?.headSha;
+  return { ...(headSha ? { headSha } : {}), ...(plan.delta ? { pushNote: pushNote(plan.delta) } : {}) };
 }
 
 function debugConfig(cfg: Config): void {

@@ -73,6 +73,10 @@ export interface Report {
   previous: PastConversation[];
   /** untrusted=ask: the held request and its approver, kept in the marker (see approval.ts) */
   approval?: ApprovalState;
+  /** a pull request's head commit this run asked the agent about: the next push's review starts from it */
+  headSha?: string;
+  /** what a review that follows pushes covers: only the new commits, or all again after a force-push */
+  pushNote?: string;
   /** the check run on the PR, kept in the marker so a finalize run can complete it */
   checkRunId?: number;
   /** finalize: scheduled: a finalize run reports the end of a handed-over conversation */

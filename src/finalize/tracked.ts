@@ -71,6 +71,8 @@ export function reportOf(t: Tracked, ctx: EventContext, cfg: Config): Report {
     ...(s.finalizeLater ? { finalizeLater: true } : {}),
     ...(s.goneAt !== undefined ? { goneAt: s.goneAt } : {}),
     ...(s.approval ? { approval: s.approval } : {}),
+    // the reviewed head: the next push's review starts from it (push-delta.ts)
+    ...(s.headSha ? { headSha: s.headSha } : {}),
     previous: [...s.previous],
   };
 }
