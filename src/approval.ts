@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import { MARKER_PREFIX } from './constants.js';
 import type { EventContext } from './github/event.js';
-import { decideTrigger, isApproval, type Decision } from './triggers.js';
+import { decideTrigger, isApproval, type PermissionDecision } from './triggers.js';
 
 /** An outsider's request, by reference: its text is read again from GitHub when approved. */
 export interface HeldRequest {
@@ -120,7 +120,7 @@ export interface GateInput {
    * checkActors for this event (for an approval that is the approver: the sender of the
    * approving event). Look it up only for 'request' and 'approve'.
    */
-  readonly permission: Decision | undefined;
+  readonly permission: PermissionDecision | undefined;
   readonly untrusted: Config['untrusted'];
   /** heldRequestOf(ctx): what a refused request would hold */
   readonly request: HeldRequest | undefined;
@@ -180,8 +180,12 @@ export function resolveApproval(held: HeldRequest, found: HeldText, approver: st
   return { ok: true, request: { kind: held.kind, number: held.number, url: found.url || held.url, text: found.text, author: held.author, approver } };
 }
 
-/** The one line the sticky comment shows about the approval (pending, or who approved). */
-export function approvalLine(state: ApprovalState, cfg: Pick<Config, 'label' | 'triggerPhrase'>): string {
+/**
+ * The one line the sticky comment shows about the approval (pending, or who approved); without
+ * the held request or the inputs that say how to approve, the general rule.
+ */
+export function approvalLine(state: ApprovalState | undefined, cfg: Pick<Config, 'label' | 'triggerPhrase'> | undefined): string {
+  if (!state || !cfg) return 'A maintainer must approve this request before the agent starts.';
   const request = `@${state.held.author}'s [request](${state.held.url})`;
   if (state.approvedBy) return `Approved by @${state.approvedBy}: running ${request}.`;
   return `${request} needs a maintainer's approval: add the label \`${cfg.label}\` or reply \`${cfg.triggerPhrase} approve\`.`;

@@ -12,6 +12,13 @@ export interface PastConversation {
   readonly runUrl?: string;
 }
 
+/** A pull request the agent opened (found in its events, or on GitHub). */
+export interface AgentPullRequest {
+  readonly number: number;
+  /** canonical web URL: `{serverUrl}/{owner}/{repo}/pull/{number}` */
+  readonly url: string;
+}
+
 export interface Report {
   readonly key: string;
   status: RunStatus;
@@ -46,7 +53,7 @@ export interface Report {
   /** the PR the run was triggered on (sent as the start request's pr_number) */
   prNumbers?: readonly number[];
   /** the PR the agent opened, once found (events or GitHub) */
-  agentPr?: { readonly number: number; readonly url: string };
+  agentPr?: AgentPullRequest;
   /** max-cost, for the comment */
   maxCost?: number;
   /** how maintainers approve a held request (the label and trigger-phrase inputs), for the comment */
@@ -55,7 +62,7 @@ export interface Report {
   followUpText?: string;
   /** a follow-up's progress, kept in the marker so a re-run does not send it twice or lose it */
   followUp?: 'pending' | 'sent';
-  previous: PastConversation[];
+  previous: readonly PastConversation[];
   /** untrusted=ask: the held request and its approver, kept in the marker (see approval.ts) */
   approval?: ApprovalState;
   /** a pull request's head commit this run asked the agent about: the next push's review starts from it */

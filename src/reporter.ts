@@ -47,7 +47,7 @@ const isForbidden = (error: unknown): boolean =>
 const FINAL_RETRY = { attempts: 2, baseDelayMs: 2000, maxDelayMs: 2000 };
 
 export class Reporter {
-  readonly report: Report;
+  readonly #report: Report;
   readonly #io: ReporterIO;
   #commentId: number | undefined;
   #commentUrl: string | undefined;
@@ -60,17 +60,27 @@ export class Reporter {
   #lastSaved = '';
 
   constructor(report: Report, io: ReporterIO) {
-    this.report = report;
+    this.#report = report;
     this.#io = io;
     this.#commentId = io.existingCommentId;
     this.#commentUrl = io.existingCommentUrl;
   }
 
+  /** The run's state as it stands. Only this class changes it: through apply() and update(). */
+  get report(): Readonly<Report> {
+    return this.#report;
+  }
+
+  /** Applies a change without publishing it (the next update(), or the end of the run, writes it). */
+  apply(patch: Partial<Report>): void {
+    Object.assign(this.#report, patch, { updatedAt: this.#io.now() });
+    this.#saveForPost();
+  }
+
   /** Applies a change; publishes the comment when the text changed and the throttle allows. */
   async update(patch: Partial<Report>, opts: { force?: boolean } = {}): Promise<void> {
-    Object.assign(this.report, patch, { updatedAt: this.#io.now() });
-    this.#saveForPost();
-    const due = opts.force || this.report.final || this.#io.now() - this.#lastWrite >= MIN_EDIT_INTERVAL_MS;
+    this.apply(patch);
+    const due = opts.force || this.#report.final || this.#io.now() - this.#lastWrite >= MIN_EDIT_INTERVAL_MS;
     if (!due) return;
     this.#lastWrite = this.#io.now(); // counted from when a write is queued, so edits in flight throttle too
     await this.#flush();
@@ -86,11 +96,11 @@ export class Reporter {
     const { octokit, target } = this.#io;
     if (!octokit || !target || this.#broken) return;
     // Only a change of state earns an edit: the elapsed time alone does not (the final write does).
-    const state = JSON.stringify({ ...this.report, updatedAt: 0 });
+    const state = JSON.stringify({ ...this.#report, updatedAt: 0 });
     // Whether *this* body is the final one: the report may turn final while the write is in flight.
-    const final = this.report.final;
+    const final = this.#report.final;
     if (state === this.#lastState && !final) return;
-    const body = this.#io.redact(renderComment(this.report));
+    const body = this.#io.redact(renderComment(this.#report));
     if (body === this.#lastBody) return;
     try {
       // The final state must land, or the comment would claim work in progress forever.
@@ -123,7 +133,7 @@ export class Reporter {
       // create tried before whose outcome was never learned may have landed: look first then too.
       const lookFirst = this.#createTried;
       this.#createTried = true;
-      const c = await createStickyComment(octokit, target, this.report.key, body, { lookFirst });
+      const c = await createStickyComment(octokit, target, this.#report.key, body, { lookFirst });
       this.#commentId = c.id;
       this.#commentUrl = c.url;
     } else {
@@ -139,10 +149,10 @@ export class Reporter {
   #saveForPost(): void {
     const { target, octokit } = this.#io;
     if (!target || !octokit) return;
-    const { finalMessage: _omit, ...report } = this.report;
+    const { finalMessage: _omit, ...report } = this.#report;
     // State is at rest on the runner's disk: an error text that echoed a secret is redacted there too.
     if (report.error !== undefined) report.error = this.#io.redact(report.error);
-    const saved: SavedComment = { ...target, key: this.report.key, id: this.#commentId, report: { ...report, updatedAt: 0 } };
+    const saved: SavedComment = { ...target, key: this.#report.key, id: this.#commentId, report: { ...report, updatedAt: 0 } };
     const text = JSON.stringify(saved);
     if (text === this.#lastSaved) return;
     this.#lastSaved = text;
@@ -152,7 +162,7 @@ export class Reporter {
 
   /** Step outputs are read only when the step ends; main writes them once the link is known and at the end. */
   writeOutputs(): void {
-    const r = this.report;
+    const r = this.#report;
     const set = (name: string, value: string | number | undefined): void =>
       this.#io.setOutput(name, this.#io.redact(value === undefined ? '' : String(value)));
     set(OUTPUT.status, r.status);

@@ -7,7 +7,11 @@ import { MARKER_PREFIX } from './constants.js';
 import type { Actor, EventContext } from './github/event.js';
 import { visibleText } from './sanitize.js';
 
-export type Decision =
+/** Whether the event is a request to the agent (decideTrigger). */
+export type TriggerDecision = { readonly run: boolean; readonly why: string };
+
+/** Whether the people behind the event may run the agent (checkActors). */
+export type PermissionDecision =
   | { readonly run: true; readonly why: string }
   /** `outsider`: the refusal is a person without write access (not a bot), whose request untrusted=ask may hold */
   | { readonly run: false; readonly why: string; readonly outsider?: string };
@@ -62,7 +66,7 @@ type TriggerConfig = Pick<Config, 'triggerPhrase' | 'label'> & Partial<Pick<Conf
  * labeled/assigned still need the trigger label or assignee, so that routine labelling does not
  * start a review. Draft pull requests are not special: filter them in the workflow if wanted.
  */
-export function decideTrigger(ctx: EventContext, cfg: TriggerConfig): Decision {
+export function decideTrigger(ctx: EventContext, cfg: TriggerConfig): TriggerDecision {
   const { eventName, action } = ctx;
   const always = cfg.trigger === 'always';
   if (COMMENT_EVENTS.has(eventName)) {
@@ -139,7 +143,7 @@ export async function checkActors(
   ctx: EventContext,
   allowedBots: readonly string[],
   permissionOf: (login: string) => Promise<string>,
-): Promise<Decision> {
+): Promise<PermissionDecision> {
   const actors = actorsToCheck(ctx);
   if (actors.length === 0) return { run: true, why: `${ctx.eventName} events need write access to cause` };
   for (const { login, type } of actors) {

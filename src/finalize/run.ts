@@ -31,10 +31,10 @@ import type { Sleep } from '../retry.js';
 import { agentPrLookup } from '../steps/agent-pr-github.js';
 import { checkOutput } from '../steps/check-run.js';
 import { endPatch } from '../steps/finish.js';
-import { viewPatch } from '../steps/follow.js';
+import { viewPatch } from '../steps/conversation.js';
 import { stopSpending } from '../steps/pause.js';
 import { missingApiKey } from '../steps/plan.js';
-import type { Run, Session } from '../steps/run.js';
+import type { RunContext, Session } from '../steps/run.js';
 import { checkConclusion } from '../status.js';
 import { writeSummary } from '../summary.js';
 import { renderFinalizeSummary, type Outcome } from './summary.js';
@@ -188,7 +188,7 @@ async function finalizeOne(d: FinalizeDeps, octokit: Octokit, client: OpenHandsC
   }
   const updated = Date.parse(conversation?.updated_at ?? '');
   at.stamp = Number.isFinite(updated) ? Math.max(updated, report.startedAt) : d.now();
-  const run: Run = { cfg, ctx, secrets, signal: d.signal, now: d.now, sleep: d.sleep, key: report.key, octokit };
+  const run: RunContext = { cfg, ctx, secrets, signal: d.signal, now: d.now, sleep: d.sleep, key: report.key, octokit };
   const session: Session = {
     run,
     plan: { work: { repo: report.repo, branch: undefined }, commentTarget: target, sticky: t.comment, prompt: '', why: { trigger: 'finalize', permission: 'finalize' } },

@@ -4,6 +4,7 @@
  * the head branch) or references the issue; else a cross-reference on the issue's timeline.
  * Reads a bounded number of pages, newest first.
  */
+import type { AgentPullRequest } from '../report.js';
 import { github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
@@ -19,10 +20,6 @@ export interface PullRequestLookup {
   readonly maxPages?: number;
 }
 
-export interface FoundPullRequest {
-  readonly number: number;
-  readonly url: string;
-}
 
 interface PullLike {
   number: number;
@@ -56,7 +53,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** GitHub's timestamps are whole seconds: a PR opened in the run's first second reads as before it. */
 const createdSince = (iso: string | undefined, since: number): boolean => Date.parse(iso ?? '') >= since - 1000;
 
-export async function findAgentPullRequest(octokit: Octokit, l: PullRequestLookup): Promise<FoundPullRequest | undefined> {
+export async function agentPrInPullRequests(octokit: Octokit, l: PullRequestLookup): Promise<AgentPullRequest | undefined> {
   const maxPages = l.maxPages ?? 2;
   const where = `${l.owner}/${l.repo}`;
   const fresh: PullLike[] = [];
@@ -81,9 +78,9 @@ interface TimelineEvent {
 }
 
 /** A PR in this repository that cross-referenced the issue since the run began. */
-async function fromTimeline(octokit: Octokit, l: PullRequestLookup, maxPages: number): Promise<FoundPullRequest | undefined> {
+async function fromTimeline(octokit: Octokit, l: PullRequestLookup, maxPages: number): Promise<AgentPullRequest | undefined> {
   const where = `${l.owner}/${l.repo}#${l.issueNumber}`;
-  let found: FoundPullRequest | undefined;
+  let found: AgentPullRequest | undefined;
   for (let page = 1; page <= maxPages; page++) {
     const { data } = await github(`reading the timeline of ${where}`, () =>
       octokit.rest.issues.listEventsForTimeline({ owner: l.owner, repo: l.repo, issue_number: l.issueNumber as number, per_page: 50, page }),

@@ -14,7 +14,7 @@ import { listRepoStickyComments } from '../github/comments.js';
 import { getRole } from '../github/issues.js';
 import { OpenHandsClient } from '../openhands/client.js';
 import { usage } from '../openhands/conversation.js';
-import type { Run } from '../steps/run.js';
+import type { RunContext } from '../steps/run.js';
 import { DAY_MS, ledger, runsBy, runsRoomAt, spendInWindow, spendRoomAt, toReadFresh } from './ledger.js';
 
 export interface LimitsVerdict {
@@ -34,11 +34,11 @@ export function limitsSet(cfg: Config): boolean {
 }
 
 /** Who the run is for: the person the limits count. */
-export function requester(run: Pick<Run, 'ctx'>): string {
+export function requester(run: Pick<RunContext, 'ctx'>): string {
   return run.ctx.comment?.author.login || run.ctx.sender.login || run.ctx.actor;
 }
 
-export async function checkLimits(run: Run): Promise<LimitsVerdict | undefined> {
+export async function checkLimits(run: RunContext): Promise<LimitsVerdict | undefined> {
   const { cfg, ctx, octokit } = run;
   if (!limitsSet(cfg)) return undefined;
   if (!octokit) throw new ConfigError(cfg.maxCost24h !== undefined ? INPUT.maxCost24h : INPUT.maxRunsPerPerson, 'a github-token is needed to read the runs the status comments record');
@@ -85,7 +85,7 @@ export async function checkLimits(run: Run): Promise<LimitsVerdict | undefined> 
 }
 
 /** The cost now of conversations that may still be spending: batch reads of up to 99 ids. */
-async function freshCosts(run: Run, ids: readonly string[]): Promise<Map<string, number>> {
+async function freshCosts(run: RunContext, ids: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!ids.length || !run.cfg.apiKey) return out;
   const client = new OpenHandsClient({
@@ -111,7 +111,7 @@ async function freshCosts(run: Run, ids: readonly string[]): Promise<Map<string,
 }
 
 /** max-runs-exempt: maintainers: admins and maintainers are not counted. */
-async function exempt(run: Run, login: string): Promise<boolean> {
+async function exempt(run: RunContext, login: string): Promise<boolean> {
   if (run.cfg.maxRunsExempt !== 'maintainers' || !run.octokit) return false;
   const [owner, repo] = run.ctx.repository.split('/') as [string, string];
   try {

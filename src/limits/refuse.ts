@@ -8,11 +8,12 @@ import * as core from '@actions/core';
 import { OUTPUT } from '../constants.js';
 import { isHandedOver, reportOf } from '../finalize/tracked.js';
 import type { Reporter } from '../reporter.js';
-import type { Plan, Run } from '../steps/run.js';
+import type { Plan, RunContext } from '../steps/run.js';
+import { STATUS } from '../status.js';
 import { writeSummary } from '../summary.js';
 import { requester } from './check.js';
 
-export async function refuseOverLimit(run: Run, plan: Plan, reporter: Reporter, why: string): Promise<void> {
+export async function refuseOverLimit(run: RunContext, plan: Plan, reporter: Reporter, why: string): Promise<void> {
   core.info(`Not started: ${why}`);
   const prev = plan.sticky?.state;
   if (isHandedOver(prev) && plan.sticky && plan.commentTarget) {
@@ -28,5 +29,5 @@ export async function refuseOverLimit(run: Run, plan: Plan, reporter: Reporter, 
   core.setOutput(OUTPUT.skipReason, run.secrets.redact(why));
   core.setOutput(OUTPUT.conversationId, '');
   core.setOutput(OUTPUT.conversationUrl, '');
-  await writeSummary(`### OpenHands · ⏭️ Skipped\n\n**Not started:** ${why}\n\n${reporter.report.limits ?? ''}`, (t) => run.secrets.redact(t));
+  await writeSummary(`### OpenHands · ${STATUS.skipped.headline}\n\n**Not started:** ${why}\n\n${reporter.report.limits ?? ''}`, (t) => run.secrets.redact(t));
 }

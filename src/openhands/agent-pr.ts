@@ -4,12 +4,7 @@
  * `gh pr create` or the GitHub API printed), the agent's messages and its finish message.
  * Pure: no I/O.
  */
-
-export interface AgentPullRequest {
-  readonly number: number;
-  /** canonical web URL: `{serverUrl}/{owner}/{repo}/pull/{number}` */
-  readonly url: string;
-}
+import type { AgentPullRequest } from '../report.js';
 
 export interface FindPullRequestOptions {
   /** GitHub web URL, `https://github.com` or a GHES host (GITHUB_SERVER_URL) */
@@ -51,7 +46,7 @@ interface Candidate {
 }
 
 /** The newest PR of `repository` in the strongest kind of evidence, or null. */
-export function findAgentPullRequest(events: readonly PrEvent[], opts: FindPullRequestOptions): AgentPullRequest | null {
+export function agentPrInEvents(events: readonly PrEvent[], opts: FindPullRequestOptions): AgentPullRequest | null {
   const server = normaliseServer(opts.serverUrl);
   const repo = opts.repository.toLowerCase();
   const exclude = new Set(opts.exclude ?? []);

@@ -5,7 +5,8 @@
  */
 import { GITHUB_COMMENT_LIMIT, MARKER_PREFIX } from '../constants.js';
 import { conversationUrl, type Report } from '../report.js';
-import { agentStopped, approvalLine, code, guidance, phaseLine, statusLine } from './status.js';
+import { approvalLine } from '../approval.js';
+import { agentStopped, code, guidance, phaseLine, statusLine } from './status.js';
 
 export interface MarkdownOptions {
   /** characters the text may use (the marker and GitHub's limit take the rest) */
@@ -109,7 +110,7 @@ export function renderReportMarkdown(r: Report, opts: MarkdownOptions = {}): str
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT - 2000;
   const conversation = r.conversationId ? conversationUrl(r.baseUrl, r.conversationId) : undefined;
   const parts = [statusLine(r)];
-  if (r.status === 'awaiting_approval') parts.push(approvalLine(r));
+  if (r.status === 'awaiting_approval') parts.push(approvalLine(r.approval, r.approvalHow && { label: r.approvalHow.label, triggerPhrase: r.approvalHow.phrase }));
   else if (r.status !== 'skipped') parts.push(linksLine(r, conversation));
   const phases = phaseLine(r);
   if (phases) parts.push(phases);

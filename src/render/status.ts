@@ -3,7 +3,6 @@
  * what a reader should do next. Everything is derived from `status` and `final` alone, so the
  * line can never disagree with the status (the raw service states live in the details block).
  */
-import { approvalLine as heldLine } from '../approval.js';
 import { formatDuration } from '../duration.js';
 import type { StartPhase } from '../openhands/types.js';
 import type { Report } from '../report.js';
@@ -73,13 +72,6 @@ export function guidance(r: Report, links: { readonly conversation?: string }): 
     default:
       return undefined;
   }
-}
-
-/** ONE line for maintainers: how to let an outsider's request through, and who asked. */
-export function approvalLine(r: Report): string {
-  const a = r.approval;
-  if (!a || !r.approvalHow) return 'A maintainer must approve this request before the agent starts.';
-  return heldLine(a, { label: r.approvalHow.label, triggerPhrase: r.approvalHow.phrase });
 }
 
 /** Inline code that survives backticks inside the text. */

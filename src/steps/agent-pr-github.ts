@@ -5,7 +5,7 @@
  * `pull-requests: read`.
  */
 import type { Octokit } from '../github/octokit.js';
-import { findAgentPullRequest } from '../github/pulls.js';
+import { agentPrInPullRequests } from '../github/pulls.js';
 import { conversationUrl } from '../report.js';
 import type { AgentPrLookup } from './finish.js';
 import type { Session } from './run.js';
@@ -33,7 +33,7 @@ export function agentPrLookup(
 ): AgentPrLookup {
   const [owner, repo] = workRepo.split('/') as [string, string];
   return async ({ conversationId, since }) => {
-    const found = await findAgentPullRequest(octokit, {
+    const found = await agentPrInPullRequests(octokit, {
       owner,
       repo,
       since,

@@ -14,7 +14,7 @@ import type { Octokit } from '../github/octokit.js';
 import { statusLine } from '../render/status.js';
 import { conversationUrl, type Report } from '../report.js';
 import { checkConclusion, handedOver, headline, STATUS } from '../status.js';
-import type { Run } from './run.js';
+import type { RunContext } from './run.js';
 
 /** The check run's title and summary: the status line and the links, nothing else (no secrets to leak). */
 export function checkOutput(r: Report): CheckOutput {
@@ -32,12 +32,12 @@ export function checkOutput(r: Report): CheckOutput {
 }
 
 /** Whether this run shows a check run: a pull request's event, check-run: auto, a token. */
-export function wantsCheckRun(run: Pick<Run, 'cfg' | 'ctx' | 'octokit'>): boolean {
+export function wantsCheckRun(run: Pick<RunContext, 'cfg' | 'ctx' | 'octokit'>): boolean {
   return run.cfg.checkRun && Boolean(run.ctx.subject?.isPullRequest) && Boolean(run.octokit);
 }
 
 /** For the dry run: what a real run would do about the check run. */
-export function checkRunPlan(run: Pick<Run, 'cfg' | 'ctx' | 'octokit'>): string {
+export function checkRunPlan(run: Pick<RunContext, 'cfg' | 'ctx' | 'octokit'>): string {
   if (!run.cfg.checkRun) return 'none (check-run: false)';
   if (!run.ctx.subject?.isPullRequest) return 'none (the event concerns no pull request)';
   if (!run.octokit) return 'none (no github-token)';
@@ -46,12 +46,12 @@ export function checkRunPlan(run: Pick<Run, 'cfg' | 'ctx' | 'octokit'>): string 
 
 /** One run's check run. Every method is best effort: a check run never fails the agent's run. */
 export class CheckRunStep {
-  readonly #run: Run;
+  readonly #run: RunContext;
   #check: CheckRun | undefined;
   #off = false;
   #link: string | undefined;
 
-  constructor(run: Run) {
+  constructor(run: RunContext) {
     this.#run = run;
     this.#off = !wantsCheckRun(run);
   }

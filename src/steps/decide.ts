@@ -6,9 +6,9 @@ import { approvalGesture, classifyTrigger } from '../approval.js';
 import type { Config } from '../config.js';
 import type { EventContext } from '../github/event.js';
 import { checkPromptConfig } from '../prompt.js';
-import type { Decision } from '../triggers.js';
+import type { TriggerDecision } from '../triggers.js';
 
-export function decide(cfg: Config, ctx: EventContext): Decision {
+export function decide(cfg: Config, ctx: EventContext): TriggerDecision {
   const pre = classifyTrigger(ctx, cfg, undefined);
   if (pre.kind === 'skip') {
     // Only an approval gesture (the label, an `approve` reply) needs the sticky comment to decide.

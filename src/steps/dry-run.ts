@@ -7,17 +7,14 @@ import type { Reporter } from '../reporter.js';
 import { holdReport, type Held } from './act/hold.js';
 import { derivedConversationId } from './act/start.js';
 import { checkRunPlan } from './check-run.js';
-import type { Plan, Run } from './run.js';
+import type { Plan, RunContext } from './run.js';
 
 /** The summary of what a real run would have done; `held`: the run would end without OpenHands. */
-export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter, held?: Held): string {
-  const r = reporter.report;
+export function dryRunSummary(run: RunContext, plan: Plan, reporter: Reporter, held?: Held): string {
   const conversationId = derivedConversationId(run, plan.work, plan.commentTarget?.issueNumber);
   if (held) holdReport(run, held, reporter);
-  else {
-    r.conversationId = conversationId;
-    r.status = 'pending';
-  }
+  else reporter.apply({ conversationId, status: 'pending' });
+  const r = reporter.report;
   const target = plan.commentTarget;
   const comment = target
     ? `would ${plan.sticky ? `edit comment ${plan.sticky.id}` : 'create a comment'} on #${target.issueNumber}`
@@ -40,7 +37,7 @@ export function dryRunSummary(run: Run, plan: Plan, reporter: Reporter, held?: H
   ].join('\n\n');
 }
 
-function outcomeOf(run: Run, plan: Plan, held: Held | undefined): string {
+function outcomeOf(run: RunContext, plan: Plan, held: Held | undefined): string {
   const by = plan.approval?.approvedBy ? `; @${plan.approval.approvedBy} approved @${plan.approval.held.author}'s request` : '';
   if (held?.status === 'awaiting_approval') {
     return `would hold @${plan.approval?.held.author ?? 'the sender'}'s request for a maintainer's approval (status awaiting_approval) and start nothing`;

@@ -7,16 +7,16 @@
  */
 import * as core from '@actions/core';
 import { agentTarget, getAgentFinalResponse } from '../openhands/agent-server.js';
-import { findAgentPullRequest, type AgentPullRequest, type PrEvent } from '../openhands/agent-pr.js';
+import { agentPrInEvents, type PrEvent } from '../openhands/agent-pr.js';
 import { readConversation, usage, type ConversationView, type Ending, type EventMark } from '../openhands/conversation.js';
 import { finalResponse, readFinalMessage } from '../openhands/final-message.js';
 import { finishPollDelay, waitForFinish } from '../openhands/finish.js';
 import { ownRun, ownRunFromAppServer, type OwnRun } from '../openhands/own-run.js';
 import { EXECUTION_TERMINAL, type OHEvent } from '../openhands/types.js';
 import { OverBudgetError } from '../errors.js';
-import { statusFromExecution, type Report } from '../report.js';
+import { statusFromExecution, type AgentPullRequest, type Report } from '../report.js';
 import { STATUS } from '../status.js';
-import { viewPatch } from './follow.js';
+import { viewPatch } from './conversation.js';
 import { watchLive, type LiveWatch } from './live-watch.js';
 import { log, type Session } from './run.js';
 
@@ -78,17 +78,23 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
     return ownRunFromAppServer(client, conversationId, text, { markId: followUp?.after?.id });
   };
   const since = run.now();
+  /**
+   * Whether an end state is this run's end. Without a follow-up, always. After one, the state
+   * read may still be the previous run's end: it is ours once the agent was seen working again,
+   * the sandbox was taken away, the settle time passed, or our message's own run has ended.
+   */
+  const isOurEnd = async (ending: Ending): Promise<boolean> => {
+    if (!followUp || sawActive || ending.kind === 'interrupted') return true;
+    if (run.now() - since > FOLLOW_UP_SETTLE_MS) return true;
+    own = await ownNow(followUp.text);
+    return own.end !== undefined;
+  };
   try {
     const { view, ending } = await core.group('Wait until finished', () =>
       waitForFinish({ client, sleep: run.sleep, now: run.now, signal: run.signal }, conversationId, {
         deadline: run.now() + run.cfg.finishTimeoutMs,
         timeoutMs: run.cfg.finishTimeoutMs,
-        accept: async (_v, e) =>
-          !followUp ||
-          sawActive ||
-          e.kind === 'interrupted' ||
-          run.now() - since > FOLLOW_UP_SETTLE_MS ||
-          (own = await ownNow(followUp.text)).end !== undefined,
+        accept: (_v, e) => isOurEnd(e),
         pollDelay: (elapsed) => finishReadDelay(elapsed, live.up(), cap !== undefined),
         wake: live.wake,
         onView: (v) => {
@@ -170,7 +176,7 @@ async function answer(s: Session, conversationId: string, view: ConversationView
 async function agentPullRequest(s: Session, conversationId: string, live: LiveWatch | undefined, finalMessage: string, elsewhere: AgentPrLookup | undefined): Promise<AgentPullRequest | null> {
   const { run, client } = s;
   const seen = live?.events().length ? live.events() : (await client.searchEvents(conversationId, { limit: 100 }).catch(() => ({ items: [] }))).items;
-  const found = findAgentPullRequest(seen as PrEvent[], {
+  const found = agentPrInEvents(seen as PrEvent[], {
     serverUrl: run.ctx.serverUrl,
     repository: s.plan.work.repo,
     // the PR the run was triggered on is not the agent's (a finalize run knows it from the report)

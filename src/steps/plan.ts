@@ -14,8 +14,8 @@ import { readHeldRequest } from '../github/approval.js';
 import { findStickyComment, type CommentTarget, type StickyComment } from '../github/comments.js';
 import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/issues.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
-import { checkActors, type Decision } from '../triggers.js';
-import type { Plan, Run } from './run.js';
+import { checkActors, type PermissionDecision } from '../triggers.js';
+import type { Plan, RunContext } from './run.js';
 import { since } from './since.js';
 
 export type Planned =
@@ -36,7 +36,7 @@ export function missingApiKey(): ConfigError {
 
 type Found = { target: CommentTarget; sticky: StickyComment | undefined } | undefined;
 
-export async function plan(run: Run): Promise<Planned> {
+export async function plan(run: RunContext): Promise<Planned> {
   const { cfg, ctx } = run;
   const [owner, repo] = ctx.repository.split('/') as [string, string];
   const subjectNumber = ctx.subject?.number ?? cfg.issueNumber;
@@ -104,7 +104,7 @@ export async function plan(run: Run): Promise<Planned> {
   }
 }
 
-function permissionOf(run: Run, owner: string, repo: string): Promise<Decision> {
+function permissionOf(run: RunContext, owner: string, repo: string): Promise<PermissionDecision> {
   const { cfg, ctx, octokit } = run;
   // For an approval this is whoever made the gesture (checkActors checks the event's author).
   return checkActors(ctx, cfg.allowedBots, async (login) => {
@@ -119,12 +119,12 @@ function permissionOf(run: Run, owner: string, repo: string): Promise<Decision> 
 }
 
 /** 'present' also for a dry run; a fork PR's run gets no secrets, so its missing key is no error. */
-function apiKeyState(cfg: Run['cfg'], work: PromiseSettledResult<WorkTarget>): GateInput['apiKey'] {
+function apiKeyState(cfg: RunContext['cfg'], work: PromiseSettledResult<WorkTarget>): GateInput['apiKey'] {
   if (cfg.apiKey || cfg.dryRun) return 'present';
   return settled(work).fork ? 'missing-on-fork' : 'missing';
 }
 
-async function workTarget(run: Run, owner: string, repo: string): Promise<WorkTarget> {
+async function workTarget(run: RunContext, owner: string, repo: string): Promise<WorkTarget> {
   const { cfg, ctx, octokit } = run;
   const sameRepo = cfg.repo.fullName.toLowerCase() === ctx.repository.toLowerCase();
   const s = ctx.subject;
@@ -156,7 +156,7 @@ async function workTarget(run: Run, owner: string, repo: string): Promise<WorkTa
 
 /** Where the comment goes, and this key's sticky comment there. */
 async function findSticky(
-  run: Run,
+  run: RunContext,
   owner: string,
   repo: string,
   issueNumber: number | undefined,
@@ -174,7 +174,7 @@ async function findSticky(
   }
 }
 
-async function trackingIssue(run: Run, owner: string, repo: string): Promise<number | undefined> {
+async function trackingIssue(run: RunContext, owner: string, repo: string): Promise<number | undefined> {
   const { cfg, ctx, octokit } = run;
   if (!cfg.trackingLabel || !octokit || !cfg.comment) return undefined;
   return findTrackingIssue(octokit, owner, repo, cfg.trackingLabel, {

@@ -18,7 +18,7 @@ import type { SecretBox } from '../redact.js';
 import type { Reporter } from '../reporter.js';
 import type { Sleep } from '../retry.js';
 
-export interface Run {
+export interface RunContext {
   readonly cfg: Config;
   readonly ctx: EventContext;
   readonly secrets: SecretBox;
@@ -51,7 +51,7 @@ export interface Plan {
 
 /** A run that talks to OpenHands. */
 export interface Session {
-  readonly run: Run;
+  readonly run: RunContext;
   readonly plan: Plan;
   readonly reporter: Reporter;
   readonly client: OpenHandsClient;
@@ -59,12 +59,12 @@ export interface Session {
 
 
 /** Redacted log line. */
-export function log(run: Pick<Run, 'secrets'>, message: string): void {
+export function log(run: Pick<RunContext, 'secrets'>, message: string): void {
   core.info(run.secrets.redact(message));
 }
 
 /** A reaction on what triggered the run; best effort, never awaited, never in a dry run. */
-export function reactLater(run: Run, content: Reaction): void {
+export function reactLater(run: RunContext, content: Reaction): void {
   if (!run.octokit || run.cfg.dryRun) return;
   react(run.octokit, run.ctx, content).catch((e: unknown) => core.debug(`No ${content} reaction: ${getErrorMessage(e)}`));
 }

@@ -10,7 +10,7 @@ import type { StickyComment } from '../github/comments.js';
 import { deltaOf, SHA_RE, type PushDelta } from '../push-delta.js';
 import { conversationUrl } from '../report.js';
 import { STATUS } from '../status.js';
-import type { Run } from './run.js';
+import type { RunContext } from './run.js';
 
 export interface Since {
   /** the head this run asks about (undefined: not a pull request event that names it) */
@@ -20,7 +20,7 @@ export interface Since {
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
-export async function since(run: Run, sticky: StickyComment | undefined): Promise<Since> {
+export async function since(run: RunContext, sticky: StickyComment | undefined): Promise<Since> {
   const { ctx, octokit } = run;
   const s = ctx.subject;
   const head = s?.isPullRequest && PR_EVENTS.has(ctx.eventName) && SHA_RE.test(s.headSha ?? '') ? (s.headSha as string) : undefined;

@@ -258,7 +258,21 @@ function evaluateDefault(value: string, github: Record<string, string>, inputNam
   });
 }
 
-export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
+/** What the runner gives a step: its environment, and the files and directories behind it. */
+export interface RunnerEnv {
+  readonly env: Record<string, string>;
+  /** the temp directory holding the event file, the file-command files and the runner temp */
+  readonly tmp: string;
+  readonly workspace: string;
+  /** GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_PATH, GITHUB_STEP_SUMMARY → file */
+  readonly files: Record<string, string>;
+}
+
+/**
+ * The environment the runner gives a `node24` step (see the top of this file): runAction spawns
+ * dist/index.js with it; in-process tests of run() stub process.env with it.
+ */
+export function runnerEnv(opts: Omit<RunActionOptions, 'entry' | 'signal' | 'timeoutMs' | 'keepTemp'>): RunnerEnv {
   const yml = readActionYml();
   const declared = Object.keys(yml.inputs);
   for (const key of Object.keys(opts.inputs ?? {})) {
@@ -267,9 +281,6 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
       throw new Error(`harness: unexpected input "${key}"; valid inputs are: ${declared.join(', ')}`);
     }
   }
-  const entry = opts.entry ?? DIST_ENTRY;
-  if (!existsSync(entry)) throw new Error(`harness: ${entry} does not exist (vitest's global setup builds it; outside vitest run \`npm run build\`)`);
-
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'oh-action-run-'));
   const workspace = opts.workspace ?? path.join(tmp, 'workspace');
   const runnerTemp = path.join(tmp, 'runner_temp');
@@ -400,6 +411,13 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return { env, tmp, workspace, files };
+}
+
+export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
+  const entry = opts.entry ?? DIST_ENTRY;
+  if (!existsSync(entry)) throw new Error(`harness: ${entry} does not exist (vitest's global setup builds it; outside vitest run \`npm run build\`)`);
+  const { env, tmp, workspace, files } = runnerEnv(opts);
 
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const spawnedAt = performance.timeOrigin + performance.now();

@@ -1,7 +1,7 @@
 /** Finding the pull request the agent opened, over HTTP against the GitHub fake. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctokit } from '../../src/github/octokit.ts';
-import { findAgentPullRequest } from '../../src/github/pulls.ts';
+import { agentPrInPullRequests } from '../../src/github/pulls.ts';
 import { startGitHubFake, type GitHubFake, type IssueSeed } from '../fakes/github.ts';
 
 const owner = 'octo-org';
@@ -30,7 +30,7 @@ afterAll(async () => {
 async function find(seeds: IssueSeed[], lookup: { issueNumber?: number; withConversation?: boolean; maxPages?: number } = {}) {
   gh.reset();
   for (const s of seeds) gh.addIssue(s);
-  return findAgentPullRequest(createOctokit(gh.token, gh.url, { secondMs: 10 }), {
+  return agentPrInPullRequests(createOctokit(gh.token, gh.url, { secondMs: 10 }), {
     owner,
     repo,
     since,
@@ -41,7 +41,7 @@ async function find(seeds: IssueSeed[], lookup: { issueNumber?: number; withConv
   });
 }
 
-describe('findAgentPullRequest', () => {
+describe('agentPrInPullRequests', () => {
   it('a PR created since the run that says "Fixes #N"', async () => {
     const found = await find([pr(50, before, { body: 'Fixes #42' }), pr(51, after(5), { body: 'Fixes #42' }), pr(52, after(6), { body: 'Fixes #420' })], {
       issueNumber: 42,

@@ -9,7 +9,7 @@ import { STATUS } from '../../status.js';
 import { reactLater, type Session } from '../run.js';
 import { followUp, isAlive, type FollowedUp } from './follow-up.js';
 import { reattachOrStart } from './reattach.js';
-import type { Started } from './start.js';
+import type { Started } from '../start-task.js';
 
 export type Acted =
   | { readonly kind: 'started'; readonly started: Started }
@@ -29,18 +29,19 @@ export async function act(s: Session): Promise<Acted> {
   // A re-run of a follow-up: send the message if the first attempt did not get to it.
   if (sameRun && prev?.conversationId && prev.followUp) {
     const view = await readConversation(client, prev.conversationId);
-    return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, prev.followUp === 'sent', true) };
+    return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, prev.followUp === 'sent' ? 'sent' : 'maybe-sent') };
   }
   // A new trigger where a conversation is still open: send it there instead of paying for another.
   if (!sameRun && prev?.conversationId && run.ctx.subject && run.cfg.followUp === 'auto') {
     const view = await readConversation(client, prev.conversationId);
-    if (isAlive(view, run.now())) return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, false) };
+    if (isAlive(view, run.now())) return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, 'unsent') };
   }
   if (!sameRun && prev?.conversationId) {
     // A held run kept the conversation only for routing: its status and run are the hold's.
     const held = STATUS[prev.status].startedNothing;
     const runUrl = `${run.ctx.serverUrl}/${run.ctx.repository}/actions/runs/${prev.runId}`;
-    reporter.report.previous.unshift({ conversationId: prev.conversationId, ...(held ? { status: 'earlier' } : { status: prev.status, runUrl }) });
+    const earlier = { conversationId: prev.conversationId, ...(held ? { status: 'earlier' } : { status: prev.status, runUrl }) };
+    reporter.apply({ previous: [earlier, ...reporter.report.previous] });
   }
   return { kind: 'started', started: await reattachOrStart(s, prev) };
 }

@@ -7,7 +7,7 @@ import { newestEvent, type ConversationView, type EventMark } from '../../openha
 import { ownRunFromAppServer } from '../../openhands/own-run.js';
 import { buildFollowUp, fillConversationUrl } from '../../prompt.js';
 import { conversationUrl } from '../../report.js';
-import { ensureRunning, viewPatch } from '../follow.js';
+import { ensureRunning, viewPatch } from '../conversation.js';
 import { reactLater, type Session } from '../run.js';
 
 /** A conversation finished longer ago than this gets a new conversation instead of a follow-up. */
@@ -33,23 +33,30 @@ export function isAlive(v: ConversationView, now: number): boolean {
   return true;
 }
 
-export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean, maybeSent = false): Promise<FollowedUp> {
+/**
+ * What is known of the message's delivery: `unsent` (a new trigger), `sent` (an earlier attempt
+ * recorded it), `maybe-sent` (an earlier attempt began sending and never recorded the answer).
+ */
+export type Delivery = 'unsent' | 'sent' | 'maybe-sent';
+
+export async function followUp(s: Session, conversationId: string, view: ConversationView, delivery: Delivery): Promise<FollowedUp> {
   const { run, reporter, client } = s;
   const text = fillConversationUrl(buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved, s.plan.delta), conversationUrl(run.cfg.baseUrl, conversationId));
   core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
   await reporter.update(
-    { conversationId, followUpText: text, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...viewPatch(view) },
+    { conversationId, followUpText: text, followUp: delivery === 'sent' ? 'sent' : 'pending', status: 'pending', ...viewPatch(view) },
     { force: true },
   );
   reporter.writeOutputs();
   await ensureRunning(s, conversationId, view);
   let after: EventMark | undefined;
+  let sent = delivery === 'sent';
   // A re-run of a follow-up whose "sent" was never recorded: the message may have arrived.
-  if (!alreadySent && maybeSent && (await ownRunFromAppServer(client, conversationId, text, { pages: 3 })).found) {
+  if (delivery === 'maybe-sent' && (await ownRunFromAppServer(client, conversationId, text, { pages: 3 })).found) {
     core.info('The earlier attempt delivered this message already; not sending it again');
-    alreadySent = true;
+    sent = true;
   }
-  if (!alreadySent) {
+  if (!sent) {
     after = await newestEvent(client, conversationId);
     await client.sendMessage(conversationId, text);
   }

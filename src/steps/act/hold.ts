@@ -5,35 +5,31 @@
  * request, no reaction, and a status that does not fail the step.
  */
 import * as core from '@actions/core';
-import { OUTPUT } from '../../constants.js';
 import type { Reporter } from '../../reporter.js';
-import { renderSummary, writeSummary } from '../../summary.js';
+import type { RunEnd } from '../end.js';
 import type { Planned } from '../plan.js';
-import type { Run } from '../run.js';
+import type { RunContext } from '../run.js';
 
 export type Held = Extract<Planned, { readonly kind: 'hold' }>;
 
 /** The final report of a held run (a dry run shows it too). */
-export function holdReport(run: Run, held: Held, reporter: Reporter): void {
-  const r = reporter.report;
-  r.status = held.status;
-  r.approval = held.plan.approval;
-  r.approvalHow = { label: run.cfg.label, phrase: run.cfg.triggerPhrase };
-  if (held.status === 'skipped') r.skipReason = held.why;
+export function holdReport(run: RunContext, held: Held, reporter: Reporter): void {
   // The issue's open conversation stays in the marker, so the approved run follows up in it.
   const open = held.plan.sticky?.state?.conversationId;
-  if (open) r.conversationId = open;
-  r.final = true;
+  reporter.apply({
+    status: held.status,
+    approval: held.plan.approval,
+    approvalHow: { label: run.cfg.label, phrase: run.cfg.triggerPhrase },
+    ...(held.status === 'skipped' ? { skipReason: held.why } : {}),
+    ...(open ? { conversationId: open } : {}),
+    final: true,
+  });
 }
 
-export async function hold(run: Run, held: Held, reporter: Reporter): Promise<void> {
+/** A held run ends with its comment, outputs and summary (endRun); on a fork PR's read-only token the Reporter warns and the run stays green. */
+export function hold(run: RunContext, held: Held, reporter: Reporter): RunEnd {
   holdReport(run, held, reporter);
   core.info(`${held.status === 'awaiting_approval' ? 'Held' : 'Not run'}: ${held.why}`);
-  // On a fork PR's pull_request event the token is read-only: the Reporter warns, the run stays green.
-  await reporter.update({}, { force: true });
-  reporter.writeOutputs();
   // This run started nothing: the conversation kept in the marker is an earlier run's.
-  core.setOutput(OUTPUT.conversationId, '');
-  core.setOutput(OUTPUT.conversationUrl, '');
-  await writeSummary(renderSummary(reporter.report), (t) => run.secrets.redact(t));
+  return { kind: 'reported', reporter, startedNothing: true };
 }

@@ -11,7 +11,8 @@ import { findStartTask, hexId, isStale } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
 import { pauseLostSandbox } from '../pause.js';
 import type { Session } from '../run.js';
-import { derivedConversationId, onTask, start, type Started } from './start.js';
+import { onTask, type Started } from '../start-task.js';
+import { derivedConversationId, start } from './start.js';
 
 export async function reattachOrStart(s: Session, prev: MarkerState | undefined): Promise<Started> {
   const { run, plan } = s;

@@ -4,22 +4,16 @@
  * servers pick their own, which is known only at READY).
  */
 import * as core from '@actions/core';
-import { conversationIdFor, echoesId, hexId, sendStart } from '../../openhands/start.js';
-import type { StartRequest, StartTask } from '../../openhands/types.js';
+import { conversationIdFor, sendStart } from '../../openhands/start.js';
+import type { StartRequest } from '../../openhands/types.js';
 import { fillConversationUrl } from '../../prompt.js';
-import { conversationUrl, type Report } from '../../report.js';
-import { log, type Run, type Session } from '../run.js';
+import { conversationUrl } from '../../report.js';
+import { log, type RunContext, type Session } from '../run.js';
+import { onTask, type Started } from '../start-task.js';
 
-export interface Started {
-  readonly task: StartTask;
-  /** the id we proposed; the conversation's real id is READY's app_conversation_id */
-  readonly proposedId: string;
-  /** true when an earlier attempt of this run made the task */
-  readonly reattached: boolean;
-}
 
 /** This run's conversation id: the same repo, run, comment-key and issue give the same id. */
-export function derivedConversationId(run: Run, work: { repo: string }, issueNumber: number | undefined, ...extra: string[]): string {
+export function derivedConversationId(run: RunContext, work: { repo: string }, issueNumber: number | undefined, ...extra: string[]): string {
   return conversationIdFor([work.repo, run.ctx.runId, run.key, String(issueNumber ?? ''), ...extra]);
 }
 
@@ -56,27 +50,3 @@ function startRequest(s: Session, conversationId: string): StartRequest {
   };
 }
 
-/**
- * Records a start-task state. The conversation id is ours only when the server echoed it;
- * at READY, the server's app_conversation_id is the id, whatever we proposed.
- */
-export function onTask(s: Session, t: StartTask, proposedId: string): void {
-  const { reporter } = s;
-  const r = reporter.report;
-  if (t.status !== r.startTaskStatus) core.info(`Start task ${t.id}: ${t.status}${t.detail ? ` (${t.detail})` : ''}`);
-  const conversationId = t.app_conversation_id ? hexId(t.app_conversation_id) : echoesId(t, proposedId) ? proposedId : r.conversationId;
-  if (conversationId && r.conversationId && conversationId !== r.conversationId) {
-    core.notice(`The server chose the conversation id ${conversationId} (it ignores proposed ids); using it from here on`);
-  }
-  const patch: Partial<Report> = {
-    conversationId,
-    startTaskId: t.id,
-    startTaskStatus: t.status,
-    sandboxId: t.sandbox_id ?? r.sandboxId,
-    status: t.status === 'READY' ? 'ready' : t.status === 'ERROR' ? 'error' : 'started',
-    ...(t.status === 'ERROR' ? { error: `OpenHands could not start the conversation: ${t.detail ?? 'no detail given'}` } : {}),
-  };
-  const linkNew = conversationId !== undefined && conversationId !== r.conversationId;
-  void reporter.update(patch, { force: linkNew });
-  if (linkNew) reporter.writeOutputs();
-}

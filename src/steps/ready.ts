@@ -1,32 +1,19 @@
 /**
- * Step 4a: follow the start to READY (polling the start task), then make the conversation ready
+ * Step 4a: wait for READY (polling the start task), then make the conversation ready
  * for the agent's work: resumed after a cancelled attempt, its sandbox's ownership known, the
  * title set where it sticks. Step 4b (finish.ts) follows the agent to its end.
  */
 import * as core from '@actions/core';
-import { INPUT } from '../constants.js';
-import { DeadStartError, TimeoutError } from '../errors.js';
+import { DeadStartError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
-import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
+import { readConversation, type ConversationView } from '../openhands/conversation.js';
 import { assertReady, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
-import type { Report } from '../report.js';
-import { onTask, type Started } from './act/start.js';
+import { ensureRunning, viewPatch } from './conversation.js';
+import { onTask, type Started } from './start-task.js';
 import { pauseLostSandbox } from './pause.js';
 import { reactLater, type Session } from './run.js';
 
-/** The service's view, as Report fields. */
-export function viewPatch(v: ConversationView): Partial<Report> {
-  const { cost, tokens } = usage(v.conversation);
-  return {
-    sandboxStatus: v.sandboxStatus ?? undefined,
-    executionStatus: v.executionStatus ?? undefined,
-    sandboxId: v.conversation?.sandbox_id ?? undefined,
-    cost,
-    tokens,
-    prNumbers: v.conversation?.pr_number?.length ? v.conversation.pr_number : undefined,
-  };
-}
 
 /** Polls the start task to READY and returns the conversation id the service gave it. */
 export async function waitReady(s: Session, started: Started): Promise<string> {
@@ -73,29 +60,6 @@ async function checkSandboxOwnership(s: Session, conversationId: string): Promis
   return view;
 }
 
-/** Resumes a paused sandbox and waits until it runs (one read per ~3 s); a dead sandbox is an error. */
-export async function ensureRunning(s: Session, conversationId: string, known?: ConversationView): Promise<void> {
-  const { run, client, reporter } = s;
-  let view = known ?? (await readConversation(client, conversationId));
-  if (!view.conversation || view.sandboxStatus === 'RUNNING') return;
-  const sandboxId = view.conversation.sandbox_id;
-  const deadline = run.now() + run.cfg.readyTimeoutMs;
-  if (view.sandboxStatus === 'PAUSED' && sandboxId) {
-    core.info(`Resuming sandbox ${sandboxId}`);
-    await client.resumeSandbox(sandboxId);
-  }
-  while (view.sandboxStatus !== 'RUNNING') {
-    if (view.sandboxStatus === 'ERROR' || view.sandboxStatus === 'MISSING') {
-      await reporter.update(viewPatch(view));
-      throw new Error(`The conversation's sandbox is ${view.sandboxStatus}; it cannot continue`);
-    }
-    if (run.now() > deadline) throw new TimeoutError('The sandbox resuming', INPUT.readyTimeout, run.cfg.readyTimeoutMs);
-    // The account's budget (100 requests a minute) is shared: no faster, and no event reads.
-    await run.sleep(3000, run.signal);
-    view = await readConversation(client, conversationId, { events: false });
-  }
-  await reporter.update(viewPatch(view));
-}
 
 /**
  * The title sticks only on the agent server: the service copies the agent server's title over

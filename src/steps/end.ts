@@ -1,0 +1,66 @@
+/**
+ * How a run ends, as a value, and the one function that writes it out: the final comment, the
+ * check run, the outputs, the job summary, the reaction and the exit status. Every path a run
+ * can take (a skip, a dry run, a hold, a failure before or after the service was called, the
+ * end of the agent's work) ends here.
+ */
+import * as core from '@actions/core';
+import { OUTPUT } from '../constants.js';
+import type { SecretBox } from '../redact.js';
+import type { Reporter } from '../reporter.js';
+import { STATUS, type RunStatus } from '../status.js';
+import { renderSummary, writeSummary } from '../summary.js';
+import type { CheckRunStep } from './check-run.js';
+import { reactLater, type RunContext } from './run.js';
+
+export type RunEnd =
+  /** Not run: not a trigger, not allowed, nothing to do; a dry run brings its own summary. */
+  | { readonly kind: 'skipped'; readonly why: string; readonly summary?: string }
+  /** Failed before there was a Report (bad input, the event file, the look-ups). */
+  | { readonly kind: 'failed'; readonly status: RunStatus; readonly message: string }
+  /**
+   * The Report says how the run ended. `startedNothing`: a held run, whose marker keeps an
+   * earlier run's conversation for routing only, so the conversation outputs stay empty.
+   */
+  | { readonly kind: 'reported'; readonly reporter: Reporter; readonly checks?: CheckRunStep; readonly startedNothing?: boolean }
+  /** mode: finalize wrote its own outputs and summary (src/finalize/). */
+  | { readonly kind: 'finalized' }
+  /** A refusal over a cross-run limit wrote its own comment, outputs and summary (src/limits/refuse.ts). */
+  | { readonly kind: 'written' };
+
+export async function endRun(end: RunEnd, io: { readonly secrets: SecretBox; readonly run?: RunContext }): Promise<void> {
+  const redact = (text: string): string => io.secrets.redact(text);
+  switch (end.kind) {
+    case 'finalized':
+    case 'written':
+      return;
+    case 'skipped':
+      core.setOutput(OUTPUT.status, 'skipped');
+      core.setOutput(OUTPUT.skipReason, end.why);
+      return writeSummary(end.summary ?? `### OpenHands · ${STATUS.skipped.headline}\n\n${end.why}`, redact);
+    case 'failed':
+      core.setOutput(OUTPUT.status, end.status);
+      core.setFailed(redact(end.message));
+      await writeSummary(`### OpenHands · ${STATUS[end.status].headline}\n\n\`\`\`text\n${end.message}\n\`\`\``, redact);
+      if (io.run) reactLater(io.run, 'confused');
+      return;
+    case 'reported': {
+      const { reporter, checks } = end;
+      // The check run's id goes into the marker: a finalize run completes it (src/finalize/).
+      await reporter.update({ final: true, ...(checks?.id !== undefined ? { checkRunId: checks.id } : {}) }, { force: true });
+      await checks?.complete(reporter.report);
+      reporter.writeOutputs();
+      if (end.startedNothing) {
+        core.setOutput(OUTPUT.conversationId, '');
+        core.setOutput(OUTPUT.conversationUrl, '');
+      }
+      await writeSummary(renderSummary(reporter.report), redact);
+      const r = reporter.report;
+      if (STATUS[r.status].failing) {
+        if (io.run) reactLater(io.run, 'confused');
+        core.setFailed(redact(r.error ?? `OpenHands conversation ended as ${r.status}`));
+      }
+      return;
+    }
+  }
+}
