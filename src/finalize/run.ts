@@ -68,6 +68,12 @@ export async function finalize(d: FinalizeDeps): Promise<void> {
     await writeSummary(renderFinalizeSummary([]), (t) => secrets.redact(t));
     return;
   }
+  if (cfg.dryRun) {
+    // A dry run reads no conversation and writes nothing: it says what a real run would look at.
+    const list = tracked.map((t) => `- [#${t.comment.issueNumber}](${t.comment.url}): conversation \`${t.state.conversationId}\`, ${t.state.status}`).join('\n');
+    await writeSummary(`### OpenHands · Finalize (dry run)\n\nWould read ${tracked.length} conversation(s) in ${Math.ceil(tracked.length / BATCH_IDS)} batch read(s) and bring their comments up to date:\n\n${list}`, (t) => secrets.redact(t));
+    return;
+  }
   if (!cfg.apiKey) throw missingApiKey();
   const client = new OpenHandsClient({
     baseUrl: cfg.baseUrl,
