@@ -133,7 +133,7 @@ export class OpenHandsClient {
     return (await this.getConversations([id]))[0] ?? null;
   }
 
-  /** How many conversations use a sandbox (a sandbox can be shared, §14.8 of the notes). */
+  /** How many conversations use a sandbox (a sandbox can be shared, [api: errors] of the notes). */
   countConversations(filter: { sandboxId: string }): Promise<number> {
     return this.#call('GET', '/api/v1/app-conversations/count', {
       query: { sandbox_id__eq: filter.sandboxId },

@@ -1,6 +1,6 @@
 /**
  * Follows one conversation's events live over the agent server's WebSocket
- * (`/sockets/events/{id}`, reference §14.9), with Node's built-in WebSocket.
+ * (`/sockets/events/{id}`, reference [api: agent-server]), with Node's built-in WebSocket.
  *
  * - It sends the auth frame and nothing else, ever: the agent server runs every other client
  *   frame as a user message. No key in the URL or headers either (a header-authenticated socket

@@ -1,6 +1,6 @@
 /**
  * A follow-up's own run: the events after the message this workflow sent. The app server's copy
- * of the events trails by up to ~30 s (reference §14.7), so a mark taken before sending (the
+ * of the events trails by up to ~30 s (reference [api: events]), so a mark taken before sending (the
  * newest event it had) can be older than the previous run's end, or missing; that end would then
  * pass for ours. Our message itself is the only reliable mark: once it shows up, every later
  * terminal `execution_status` belongs to our run (or to a later one).

@@ -128,7 +128,7 @@ export interface EndOptions {
   readonly findPrElsewhere?: AgentPrLookup;
 }
 
-/** Why a sandbox taken away mid-run ends the conversation (§14.5). */
+/** Why a sandbox taken away mid-run ends the conversation ([api: auto-pause]). */
 export function interruptedWhy(sandboxStatus: string): string {
   return (
     `The sandbox turned ${sandboxStatus} while the agent was working, without this workflow asking: ` +

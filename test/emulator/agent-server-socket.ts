@@ -1,4 +1,4 @@
-// The agent server's events WebSocket, /sockets/events/{conversation_id} (§14.9; SDK sockets.py).
+// The agent server's events WebSocket, /sockets/events/{conversation_id} ([api: agent-server]; SDK sockets.py).
 // Order on connect, as in the SDK: auth (query/header before the handshake, else the first frame
 // within authTimeoutMs) → 4004 for an unknown conversation → 1013 past maxSubscribers → a fresh,
 // unstored `full_state` snapshot → the replay (resend_mode) → live events, one JSON text frame each.

@@ -15,7 +15,7 @@ export type { EngineNotice, EngineOptions } from './lifecycle.ts';
 export class Engine extends Lifecycle {
   constructor(opts: EngineOptions) {
     super(opts);
-    // SetTitleCallbackProcessor (§14.3): on a delivered batch with a MessageEvent, copy the agent
+    // SetTitleCallbackProcessor ([api: titles]): on a delivered batch with a MessageEvent, copy the agent
     // server's title over the stored one, unconditionally, once (then the callback disables itself).
     this.events.onDelivery((conv, batch) => {
       if (conv.titleCopied || !conv.agentTitle || !batch.some((e) => e.kind === 'MessageEvent')) return;
@@ -39,7 +39,7 @@ export class Engine extends Lifecycle {
       selectedRepository: r.selectedRepository,
       selectedBranch: r.selectedBranch,
       gitProvider: r.gitProvider,
-      // request.title is never applied (§14.3)
+      // request.title is never applied ([api: titles])
       title: `Conversation ${task.conversationId.slice(0, 5)}`,
       agentTitle: null,
       titleCopied: false,
@@ -94,7 +94,7 @@ export class Engine extends Lifecycle {
       }, failure.afterMs);
   }
 
-  /** The agent server's title (auto-title or its own PATCH); what the app server copies (§14.3). */
+  /** The agent server's title (auto-title or its own PATCH); what the app server copies ([api: titles]). */
   agentTitle(conversationId: string): string | null {
     return this.conversations.get(conversationId)?.agentTitle ?? null;
   }
@@ -115,7 +115,7 @@ export class Engine extends Lifecycle {
     }
   }
 
-  /** PATCH /app-conversations/{id}: the app-server row only (§14.3). */
+  /** PATCH /app-conversations/{id}: the app-server row only ([api: titles]). */
   update(conv: Conversation, fields: Json): void {
     if (typeof fields.title === 'string') conv.title = fields.title;
     if ('public' in fields) conv.public = fields.public as boolean | null;
@@ -169,7 +169,7 @@ export class Engine extends Lifecycle {
     return statsJson(conv);
   }
 
-  /** The agent server's get_agent_final_response: every event, no batching lag (§7.3, §14.7). */
+  /** The agent server's get_agent_final_response: every event, no batching lag ([api: final-message], [api: events]). */
   finalResponse(conv: Conversation): string {
     return finalResponse(allEvents(conv));
   }
@@ -230,7 +230,7 @@ export class Engine extends Lifecycle {
     }
   }
 
-  /** Paused: the agent server stops; a run in progress is lost, and `running` is remembered (§14.5). */
+  /** Paused: the agent server stops; a run in progress is lost, and `running` is remembered ([api: auto-pause]). */
   protected sandboxDown(conv: Conversation): void {
     if (conv.execStatus === 'running') conv.interrupted = true;
     if (conv.run && !conv.run.waiting) this.cancelRun(conv);

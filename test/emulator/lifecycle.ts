@@ -1,4 +1,4 @@
-// Start tasks and sandboxes (§3, §9, §14.1, §14.5): the first half of the engine; engine.ts adds
+// Start tasks and sandboxes ([api: start-task], [api: rate-limits], [api: start], [api: auto-pause]): the first half of the engine; engine.ts adds
 // conversations and runs. No HTTP here.
 import { EventPipe } from './events.ts';
 import { START_PHASES, StartRejected, type Conversation, type Sandbox, type Task } from './model.ts';
@@ -10,9 +10,9 @@ import type { StartRequest } from './validation.ts';
 export interface EngineOptions {
   baseUrl: () => string;
   llmModel: string;
-  /** §14.2: the client's conversation_id is ignored. */
+  /** [api: ids]: the client's conversation_id is ignored. */
   legacy?: boolean;
-  /** §14.5, per user. */
+  /** [api: auto-pause], per user. */
   maxSandboxes?: number;
   /** The agent server's base URL, when it runs on its own port (agent-server.ts); else `{baseUrl}/runtime/{sandbox}`. */
   agentBaseUrl?: () => string;
@@ -68,7 +68,7 @@ export abstract class Lifecycle {
 
   // ---- start tasks --------------------------------------------------------------------------
 
-  /** Only a client-chosen id can collide; what the service does then is not verified (§14.8). */
+  /** Only a client-chosen id can collide; what the service does then is not verified ([api: errors]). */
   isDuplicate(request: StartRequest): boolean {
     const hex = this.opts.legacy ? null : request.conversationHex;
     if (!hex) return false;
@@ -76,7 +76,7 @@ export abstract class Lifecycle {
   }
 
   startTask(user: string, request: StartRequest, scenario: Scenario): Task {
-    // Errors raised before the first yield propagate out of the POST as 500 (§2.1).
+    // Errors raised before the first yield propagate out of the POST as 500 ([api: start]).
     if (request.parentHex && this.conversations.get(request.parentHex)?.user !== user)
       throw new StartRejected(`Parent conversation not found: ${request.parentHex}`);
     if (request.hasSuggestedTask && request.initialContent) throw new StartRejected('suggested_task cannot be combined with initial_message');
@@ -105,7 +105,7 @@ export abstract class Lifecycle {
   }
 
   /**
-   * stream-start's client went away (§14.1): the start generator is cancelled. The task stays at its
+   * stream-start's client went away ([api: start]): the start generator is cancelled. The task stays at its
    * status for good; a sandbox already asked for goes on starting and then runs (it is the runtime's).
    */
   cancelStart(task: Task): void {
@@ -182,7 +182,7 @@ export abstract class Lifecycle {
       return;
     }
     this.pauseOldSandboxes(task.user);
-    // A new sandbox takes the client's conversation hex as its id, else a random base62 id (§5).
+    // A new sandbox takes the client's conversation hex as its id, else a random base62 id ([api: reading]).
     const id = (this.opts.legacy ? null : task.request.conversationHex) ?? base62(22);
     const sb: Sandbox = {
       id,
@@ -204,7 +204,7 @@ export abstract class Lifecycle {
 
   // ---- sandboxes ----------------------------------------------------------------------------
 
-  /** pause_old_sandboxes(max - 1) before every start and resume (§14.5): oldest RUNNING first. */
+  /** pause_old_sandboxes(max - 1) before every start and resume ([api: auto-pause]): oldest RUNNING first. */
   private pauseOldSandboxes(user: string): void {
     const keep = (this.opts.maxSandboxes ?? 10) - 1;
     const running = [...this.sandboxes.values()].filter((s) => s.user === user && s.status === 'RUNNING').sort((a, b) => a.createdAt - b.createdAt);

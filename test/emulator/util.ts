@@ -18,7 +18,7 @@ export function isoUtc(ms: number): string {
   )}:${pad(d.getUTCSeconds())}.${pad(micro, 6)}Z`;
 }
 
-/** Event timestamps: naive local time with microseconds, like Python's datetime.now().isoformat() (§7.1). */
+/** Event timestamps: naive local time with microseconds, like Python's datetime.now().isoformat() ([api: events]). */
 export function isoNaiveLocalMicros(micros: number): string {
   const d = new Date(Math.floor(micros / 1000));
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(
@@ -53,7 +53,7 @@ export function base62(len: number): string {
 
 /**
  * A parsed datetime filter. `py` is what Python's datetime.isoformat() gives for it (the form
- * the event store compares against as a string, §7.1); `ms` is the instant (naive input = UTC).
+ * the event store compares against as a string, [api: events]); `ms` is the instant (naive input = UTC).
  */
 export interface ParsedDatetime {
   py: string;

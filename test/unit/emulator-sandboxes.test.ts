@@ -1,4 +1,4 @@
-// Emulator: sandboxes, auto-pause and what a pause does to a run (§6, §9, §14.5), over real HTTP.
+// Emulator: sandboxes, auto-pause and what a pause does to a run ([api: statuses], [api: rate-limits], [api: auto-pause]), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './emulator-kit.ts';
 
@@ -8,7 +8,7 @@ const HELD = [{ afterMs: 0, status: 'running' as const }];
 const sandboxPauses = (sandboxId: string): Array<{ cause?: string }> =>
   emu().transitions.filter((t) => t.kind === 'sandbox' && t.sandboxId === sandboxId && t.status === 'PAUSED');
 
-describe('auto-pause (§14.5)', () => {
+describe('auto-pause ([api: auto-pause])', () => {
   it('a start beyond maxSandboxes pauses the oldest RUNNING sandbox; a run paused mid-way turns to error on resume', async () => {
     await start({ maxSandboxes: 2, scenario: { execution: HELD, resumeMs: 20 } });
     const first = await readyConversation();

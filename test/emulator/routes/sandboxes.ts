@@ -1,4 +1,4 @@
-// Sandboxes (§9, §14.5) and GET /users/me.
+// Sandboxes ([api: rate-limits], [api: auto-pause]) and GET /users/me.
 import { detail, json, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
 import { Errors } from '../validation.ts';
 import { queryLimit } from '../query.ts';
@@ -39,7 +39,7 @@ function search(app: App, ctx: Ctx): Reply {
   return json(200, paginate(list.map((s) => app.engine.sandboxJson(s)), ctx.query, limit));
 }
 
-/** pause / resume; a resume first pauses the user's oldest RUNNING sandboxes beyond maxSandboxes (§14.5). */
+/** pause / resume; a resume first pauses the user's oldest RUNNING sandboxes beyond maxSandboxes ([api: auto-pause]). */
 function action(app: App, ctx: Ctx, which: 'pause' | 'resume'): Reply {
   const sb = app.engine.sandboxes.get(ctx.params[0]!);
   if (!sb || sb.user !== ctx.user) return detail(404, 'Sandbox not found');
@@ -47,7 +47,7 @@ function action(app: App, ctx: Ctx, which: 'pause' | 'resume'): Reply {
   return ok ? json(200, { success: true }) : detail(404, 'Sandbox not found');
 }
 
-/** Content invented but plausible (§9 lists the fields). */
+/** Content invented but plausible ([api: rate-limits] lists the fields). */
 function me(app: App, ctx: Ctx): Reply {
   const n = [...app.users.values()].indexOf(ctx.user) + 1;
   return json(200, {
