@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { API_KEY_ENV, INPUT } from './constants.js';
+import { API_KEY_ENV, DEFAULT_READY_TIMEOUT, INPUT } from './constants.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { Env } from './github/event.js';
@@ -82,7 +82,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
 
   const baseUrl = parseBaseUrl(opt(INPUT.baseUrl) ?? 'https://app.all-hands.dev');
   const wait = oneOf(INPUT.wait, opt(INPUT.wait) ?? 'ready', ['none', 'ready', 'finished'] as const);
-  const readyTimeoutMs = duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? '5m');
+  const readyTimeoutMs = duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? DEFAULT_READY_TIMEOUT);
   const finishTimeoutMs = duration(INPUT.finishTimeout, opt(INPUT.finishTimeout) ?? '60m');
 
   const prompt = opt(INPUT.prompt);

@@ -73,7 +73,7 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
   const { run, reporter, client } = s;
   const { followUp } = opts;
   const cap = run.cfg.maxCost;
-  const first = await readConversation(client, conversationId);
+  const first = await readConversation(client, conversationId, { sleep: run.sleep, signal: run.signal });
   // After a follow-up, the replay starts at the mark: our message and all after it.
   const live = watchLive(s, conversationId, agentTarget(first.conversation, conversationId), followUp?.after?.timestamp || undefined);
   let last = '';
@@ -112,6 +112,17 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
         },
       }),
     );
+    if (ending.kind === 'user-paused') {
+      await reporter.update({
+        ...viewPatch(view),
+        ...costPatch(view, live.cost()),
+        status: 'interrupted',
+        error:
+          'Someone paused the conversation in the OpenHands web app (execution_status: paused), and nothing resumes it by itself. ' +
+          'Resume it there to let the agent go on (its sandbox was left as it is), or re-run this workflow.',
+      });
+      return;
+    }
     if (ending.kind === 'interrupted') {
       await reporter.update({
         ...viewPatch(view),

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Conversation, Engine, EngineNotice } from './engine.ts';
 import type { Json } from './types.ts';
-import { isoNaiveLocalMicros, now, parseDatetime, parseUuid, realMs } from './util.ts';
+import { isoNaiveLocalMicros, now, parseDatetime, parseUuid } from './util.ts';
 
 export type SocketFault =
   /** the next upgrade(s) are answered with this HTTP status instead (default 503: runtime down) */
@@ -172,9 +172,7 @@ export class EventSockets {
       if (mode === 'all' || since !== null)
         for (const e of this.engine.allEvents(conv)) if (since === null || String(e.timestamp) >= since) this.send(entry, e);
     };
-    const lockedMs = this.engine.lockFreeAt(conv) - now();
-    if (lockedMs > 0) entry.timers.push(setTimeout(snapshotThenReplay, realMs(lockedMs)));
-    else snapshotThenReplay();
+    this.engine.afterLock(conv, snapshotThenReplay);
   }
 
   private notice(n: EngineNotice): void {

@@ -127,6 +127,24 @@ export class Engine extends Lifecycle {
     return Math.max(now(), run.steps[0]?.due ?? now());
   }
 
+  /** Waiters for the state lock, per conversation: run when the current step has ended. */
+  private readonly lockWaiters = new Map<string, Array<() => void>>();
+
+  /** Runs `fn` once the agent's current step has ended and its events are out (at once when nothing holds the lock). */
+  afterLock(conv: Conversation, fn: () => void): void {
+    if (this.lockFreeAt(conv) <= now()) return fn();
+    const list = this.lockWaiters.get(conv.id) ?? [];
+    list.push(fn);
+    this.lockWaiters.set(conv.id, list);
+  }
+
+  private releaseLock(conv: Conversation): void {
+    const list = this.lockWaiters.get(conv.id);
+    if (!list) return;
+    this.lockWaiters.delete(conv.id);
+    for (const fn of list) fn();
+  }
+
   /**
    * A person paused the conversation in the web app (§15.7): the agent stops after its current
    * step, `execution_status` is `paused`, and nothing resumes it by itself. The sandbox runs on.
@@ -240,6 +258,7 @@ export class Engine extends Lifecycle {
     conv.runsEnded++;
     conv.updatedAt = now();
     conv.run = null;
+    this.releaseLock(conv);
     if (conv.scenario.sandboxAfterEnd === 'PAUSED' && TERMINAL_EXECUTION.includes(status)) this.pauseSandbox(conv.sandboxId);
   }
 
@@ -251,6 +270,8 @@ export class Engine extends Lifecycle {
       const wait = step.due - now();
       if (wait > 0) {
         run.timer = this.timers.set(() => this.advance(conv, run), wait);
+        // between two steps the lock is free for a moment: a waiting message or snapshot takes it
+        this.releaseLock(conv);
         return;
       }
       run.steps.shift();
@@ -290,6 +311,7 @@ export class Engine extends Lifecycle {
   protected cancelRun(conv: Conversation): void {
     if (conv.run) this.timers.clear(conv.run.timer);
     conv.run = null; // metrics reached so far stay
+    this.releaseLock(conv);
   }
 
 }

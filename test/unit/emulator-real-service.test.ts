@@ -98,11 +98,14 @@ describe('§15.4 send-message waits for the agent\'s current step', () => {
 
 describe('§15.5 the event socket under a long step', () => {
   it('the first frame waits for the current step; live events may come before the snapshot', async () => {
-    await start({ scenario: held(700) });
+    await start({ scenario: held(1000) });
     const { convId } = await readyConversation();
     const c = await conversation(convId);
     const base = String(c.conversation_url).replace(/\/api\/conversations\/[0-9a-f]+$/, '');
     await waitFor(async () => (await conversation(convId)).execution_status === 'running');
+    // connect just after a step ended: the next one holds the lock for ~1 s
+    const n = emu().events(convId).length;
+    await waitFor(() => emu().events(convId).length > n, 3000);
     const frames: J[] = [];
     const ws = new WebSocket(`${base.replace('http', 'ws')}/sockets/events/${convId}?resend_mode=all`);
     ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', session_api_key: c.session_api_key })));

@@ -8,7 +8,9 @@ vi.mock('@actions/core', () => ({ warning: (m: string) => warning(m), info: () =
 vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknown[]) => pauseSandboxNow(...(a as [])) }));
 
 const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
-const { DeadStartError, findStartTask, STALE_START_MS, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { DeadStartError, findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
+/** WAITING_FOR_SANDBOX's limit: the server's 120 s sandbox wait plus a margin (§15.1) */
+const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 const { stopSpending } = await import('../../src/steps/outcome.ts');
 type Client = import('../../src/openhands/client.ts').OpenHandsClient;
 type StartTask = import('../../src/openhands/types.ts').StartTask;
@@ -26,17 +28,17 @@ function clock() {
 describe('dead start tasks', () => {
   const task = (over: Partial<StartTask> = {}): StartTask => ({ id: 't1', status: 'WAITING_FOR_SANDBOX', updated_at: new Date(T0).toISOString(), ...over }) as StartTask;
 
-  it('a task whose updated_at is older than STALE_START_MS is dead at the first poll (a re-attached task that stopped)', async () => {
+  it('a task whose updated_at is older than its phase limit is dead at the first poll (a re-attached task that stopped)', async () => {
     const c = clock();
     const stale = task({ updated_at: new Date(T0 - STALE_START_MS - 1000).toISOString() });
     const client = { getStartTasks: vi.fn(async () => [stale]) } as unknown as Client;
     const err = await waitForStartTask({ client, ...c }, task(), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadStartError);
-    expect((err as Error).message).toMatch(/has been at WAITING_FOR_SANDBOX for over 5 minutes without a change/);
+    expect((err as Error).message).toMatch(/has been at WAITING_FOR_SANDBOX for over 4 minutes without a change/);
     expect(client.getStartTasks).toHaveBeenCalledTimes(1);
   });
 
-  it('a task that keeps its state and updated_at for STALE_START_MS as we watch is dead; one that moves is not', async () => {
+  it('a task that keeps its state and updated_at for its phase limit as we watch is dead; one that moves is not', async () => {
     const c = clock();
     const still = task();
     const client = { getStartTasks: vi.fn(async () => [still]) } as unknown as Client;
@@ -107,7 +109,7 @@ describe('pausing only the own sandbox', () => {
   it('the own sandbox (named after the conversation) is paused, by its reported id', async () => {
     const r = report({ sandboxId: id });
     expect(await stopSpending(r, cfg)).toMatch(/paused so it stops costing money \(on-timeout: pause\)/);
-    expect(pauseSandboxNow).toHaveBeenCalledWith('https://oh.example', 'k', id);
+    expect(pauseSandboxNow).toHaveBeenCalledWith('https://oh.example', 'k', id, { quick: false });
     expect(r.sandboxStatus).toBe('PAUSED');
     expect(warning).not.toHaveBeenCalled();
   });

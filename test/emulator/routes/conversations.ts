@@ -1,7 +1,7 @@
 // Conversations: batch get, search, count, PATCH, DELETE, send-message (§5, §8, §9, §14.2, §14.8).
 import type { Conversation } from '../engine.ts';
 import { detail, json, jsonBodyError, paginate, pyRepr, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
-import { dashed, now, parseUuid } from '../util.ts';
+import { dashed, parseUuid } from '../util.ts';
 import { Errors, validateSendMessage, validateUpdate } from '../validation.ts';
 import { pathUuid, queryBool, queryDatetime, queryLimit } from '../query.ts';
 
@@ -130,22 +130,15 @@ async function sendMessage(app: App, ctx: Ctx): Promise<Reply> {
       return detail(409, `Sandbox is ${sb.status}. Use POST /api/v1/sandboxes/${sb.id}/resume to resume it first.`);
   }
   const engine = app.engine;
-  const deliver = (): void => {
-    // the request reached the agent server; it runs the message once it holds the lock
-    if (engine.conversations.get(conv.id) === conv) engine.sendMessage(conv, msg.content, msg.run);
-  };
-  const waitMs = engine.lockFreeAt(conv) - now();
-  if (waitMs <= 0) {
-    deliver();
-    return json(200, { success: true, sandbox_status: 'RUNNING', message: null });
-  }
-  // the lock may move on (the step ends, the next begins): deliver at the end of the current step
-  engine.timers.set(deliver, waitMs);
+  // the request reached the agent server: it adds (and runs) the message once it holds the lock
+  const delivered = new Promise<'sent'>((resolve) =>
+    engine.afterLock(conv, () => {
+      if (engine.conversations.get(conv.id) === conv) engine.sendMessage(conv, msg.content, msg.run);
+      resolve('sent');
+    }),
+  );
   const limit = app.options.sendMessageTimeoutMs ?? SEND_MESSAGE_TIMEOUT_MS;
-  if (waitMs > limit) {
-    await engine.timers.sleep(limit);
-    return detail(502, 'Failed to reach agent server.');
-  }
-  await engine.timers.sleep(waitMs);
+  const outcome = await Promise.race([delivered, engine.timers.sleep(limit).then(() => 'proxy-timeout' as const)]);
+  if (outcome === 'proxy-timeout') return detail(502, 'Failed to reach agent server.');
   return json(200, { success: true, sandbox_status: 'RUNNING', message: null });
 }
