@@ -194,6 +194,10 @@ class EmulatorServer implements Controlled, App {
     this.engine.failRuntime(times, op);
   }
 
+  runtimeFailuresLeft(): number {
+    return this.engine.runtimeFaults.reduce((n, f) => n + f.left, 0);
+  }
+
   userPause(conversationId: string): boolean {
     const conv = this.engine.conversations.get(parseUuid(conversationId) ?? '');
     if (!conv) return false;

@@ -243,6 +243,8 @@ export interface Emulator {
   /** The next `times` runtime-API calls of `op` fail: a status lookup then reads MISSING (§15.2),
    * a pause or resume answers 404 (§15.3). `op` default 'any'. */
   failRuntime(times?: number, op?: 'lookup' | 'pause' | 'resume' | 'any'): void;
+  /** Runtime-API failures still to be served. */
+  runtimeFailuresLeft(): number;
   /** A person paused the conversation in the web app: `execution_status: paused` (§15.7); false if unknown. */
   userPause(conversationId: string): boolean;
   /** The service clock (origin and scale, see EmulatorOptions.clockScale). */
