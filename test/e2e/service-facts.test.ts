@@ -122,8 +122,9 @@ describe('§15.3 pause answers 404 on a runtime error', () => {
 describe('§15.5 the event socket under a long step', () => {
   it('a first frame that waits longer than a handshake timeout is normal: one socket, no reconnect, the finish seen live', async () => {
     const { emu, run } = await open();
-    // one long tool run (16 s) holds the state lock: the socket's first frame waits for it
-    emu.setDefaultScenario({ stepMs: 16_000, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 16_000, status: 'finished' }] });
+    // one long tool run (20 s, longer than the 15 s a handshake may take) holds the state lock:
+    // the socket's first frame waits for it
+    emu.setDefaultScenario({ stepMs: 20_000, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 20_000, status: 'finished' }] });
     const r = await run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' }, timeoutMs: 45_000 });
     expect(r.code, r.stdout).toBe(0);
     expect(r.outputs.status).toBe('finished');

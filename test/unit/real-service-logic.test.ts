@@ -85,6 +85,18 @@ describe('paged searches', () => {
   });
 });
 
+describe('§15.6 stored full_state snapshots', () => {
+  it('the newest status wins, whether an execution_status update or a full_state snapshot', async () => {
+    const update = (id: string, value: string) => ({ id, kind: 'ConversationStateUpdateEvent', key: 'execution_status', value });
+    const snapshot = (id: string, status: string) => ({ id, kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { execution_status: status } });
+    // newest first: after a resume the running → error switch is only in the snapshot
+    const afterResume = vi.fn(async () => ({ items: [snapshot('s', 'error'), update('u', 'running')], nextPageId: null }));
+    expect(await lastExecutionStatus({ searchEvents: afterResume } as unknown as Client, 'c')).toBe('error');
+    const later = vi.fn(async () => ({ items: [update('u', 'finished'), snapshot('s', 'running')], nextPageId: null }));
+    expect(await lastExecutionStatus({ searchEvents: later } as unknown as Client, 'c')).toBe('finished');
+  });
+});
+
 describe('pausing only the own sandbox', () => {
   const id = 'c'.repeat(32);
   const cfg = { apiKey: 'k', baseUrl: 'https://oh.example', onTimeout: 'pause', onCancel: 'pause' } as unknown as Config;
@@ -112,5 +124,21 @@ describe('pausing only the own sandbox', () => {
     expect(pauseSandboxNow).toHaveBeenCalledWith('https://oh.example', 'k', id, { quick: false });
     expect(r.sandboxStatus).toBe('PAUSED');
     expect(warning).not.toHaveBeenCalled();
+  });
+});
+
+describe('§15.4 which send-message failures may have delivered the message', () => {
+  it('a 5xx, a reset or a timeout may have; a refused connection, a 429 or a 4xx have not', async () => {
+    const { maybeDelivered } = await import('../../src/steps/act/follow-up.ts');
+    const { OpenHandsApiError } = await import('../../src/errors.ts');
+    const e = (o: { status?: number; transient: boolean; code?: string }) =>
+      new OpenHandsApiError('x', { url: 'u', status: o.status, transient: o.transient, cause: o.code ? Object.assign(new Error('net'), { code: o.code }) : undefined });
+    expect(maybeDelivered(e({ status: 502, transient: true }))).toBe(true);
+    expect(maybeDelivered(e({ transient: true, code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe(true);
+    expect(maybeDelivered(e({ transient: true, code: 'ECONNRESET' }))).toBe(true);
+    expect(maybeDelivered(e({ transient: true, code: 'ECONNREFUSED' }))).toBe(false);
+    expect(maybeDelivered(e({ status: 429, transient: true }))).toBe(false);
+    expect(maybeDelivered(e({ status: 409, transient: false }))).toBe(false);
+    expect(maybeDelivered(new Error('other'))).toBe(false);
   });
 });
