@@ -28,6 +28,8 @@ export const INPUT = {
   onTimeout: 'on-timeout',
   maxCost: 'max-cost',
   checkRun: 'check-run',
+  mode: 'mode',
+  finalize: 'finalize',
 } as const;
 
 export const OUTPUT = {
@@ -46,6 +48,8 @@ export const OUTPUT = {
   skipReason: 'skip-reason',
   prNumber: 'pr-number',
   prUrl: 'pr-url',
+  finalized: 'finalized',
+  stillRunning: 'still-running',
 } as const;
 
 /** Saved by the main step for the post step (`core.saveState`). */
