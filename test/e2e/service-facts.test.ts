@@ -59,7 +59,7 @@ describe('§15.1 a start whose setup script runs longer than 5 minutes', () => {
 describe('§15.2 one MISSING read', () => {
   it('does not end a wait: finished run: the sandbox is read again and the run ends finished', async () => {
     const { emu, run } = await open();
-    emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 3000, status: 'finished' }] });
+    emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 6000, status: 'finished' }] });
     const running = run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' }, timeoutMs: 30_000 });
     // the ownership read and the finish wait's first read are done: the next read (the finish) fails its runtime lookup
     await until(() => conversationReads(w!) >= 2 && transitionAt(w!, 'finished') === undefined, 'the finish wait');
@@ -89,7 +89,8 @@ describe('§15.4 send-message answers 502 but delivers', () => {
   it('a follow-up sent while the agent is mid-step is reported as sent, and not sent twice', async () => {
     // the app server's proxy gives up after (a scaled) 30 s; the agent's step takes longer
     const { emu, run } = await open({ emulator: { sendMessageTimeoutMs: 500 } });
-    emu.setDefaultScenario({ stepMs: 3000, execution: [{ afterMs: 0, status: 'running' }] });
+    // the agent's first step (12 s) is still under way when the follow-up comes
+    emu.setDefaultScenario({ stepMs: 12_000, execution: [{ afterMs: 0, status: 'running' }] });
     const first = await run({ event: 'issues', payload: labeled(), runId: '1611' });
     expect(first.outputs.status).toBe('ready');
     const second = await run({ event: 'issue_comment', payload: issueComment({ body: '@openhands also the changelog', sender: 'Codertocat' }), runId: '1612', timeoutMs: 30_000 });
@@ -133,7 +134,7 @@ describe('§15.5 the event socket under a long step', () => {
     expect(r.stdout).not.toMatch(/Live events: (could not connect|connection lost)/);
     expect(r.stdout).toContain('Live events: connected');
     // the finish came over the socket: seen at once, not at the next safety poll
-    expect(r.exitedAt - transitionAt(w!, 'finished')!).toBeLessThan(4000);
+    expect(r.exitedAt - transitionAt(w!, 'finished')!).toBeLessThan(10_000);
   }, 60_000);
 });
 
@@ -149,7 +150,7 @@ describe('§15.7 a person pauses the conversation in the web app', () => {
     const r = await running;
     expect(r.code).toBe(1);
     expect(r.outputs.status).toBe('interrupted');
-    expect(r.exitedAt - pausedAt).toBeLessThan(6000); // not the 20 s finish-timeout
+    expect(r.exitedAt - pausedAt).toBeLessThan(15_000); // not the 20 s finish-timeout
     const why = /Someone paused the conversation in the OpenHands web app/;
     expect(r.annotations.errors.join('\n')).toMatch(why);
     expect(gh.commentsOn(1)[0]?.body).toMatch(why);

@@ -265,17 +265,20 @@ export class Engine extends Lifecycle {
   /** Run every due step in order, then wait for the next one. */
   private advance(conv: Conversation, run: Run): void {
     run.timer = null;
+    let ran = false;
     while (conv.run === run && !run.waiting && run.steps.length > 0) {
       const step = run.steps[0]!;
       const wait = step.due - now();
       if (wait > 0) {
         run.timer = this.timers.set(() => this.advance(conv, run), wait);
         // between two steps the lock is free for a moment: a waiting message or snapshot takes it
-        this.releaseLock(conv);
+        // (only once a step has ended: a timer may fire a little before its step is due)
+        if (ran) this.releaseLock(conv);
         return;
       }
       run.steps.shift();
       step.fn();
+      ran = true;
     }
   }
 

@@ -98,12 +98,12 @@ describe('§15.4 send-message waits for the agent\'s current step', () => {
 
 describe('§15.5 the event socket under a long step', () => {
   it('the first frame waits for the current step; live events may come before the snapshot', async () => {
-    await start({ scenario: held(1000) });
+    await start({ scenario: held(2500) });
     const { convId } = await readyConversation();
     const c = await conversation(convId);
     const base = String(c.conversation_url).replace(/\/api\/conversations\/[0-9a-f]+$/, '');
     await waitFor(async () => (await conversation(convId)).execution_status === 'running');
-    // connect just after a step ended: the next one holds the lock for ~1 s
+    // connect just after a step ended: the next one holds the lock for ~2.5 s
     const n = emu().events(convId).length;
     await waitFor(() => emu().events(convId).length > n, 3000);
     const frames: J[] = [];
@@ -114,7 +114,7 @@ describe('§15.5 the event socket under a long step', () => {
       await sleep(150);
       // the agent is mid-step: no frame yet, and no acknowledgement either
       expect(frames).toEqual([]);
-      const snapshot = await waitFor(() => frames.findIndex((f) => f.key === 'full_state' && (f.value as J).id === convId) + 1, 3000);
+      const snapshot = await waitFor(() => frames.findIndex((f) => f.key === 'full_state' && (f.value as J).id === convId) + 1, 5000);
       // the step's own events were published live before the snapshot could be built
       expect(snapshot - 1).toBeGreaterThan(0);
       expect(frames.slice(0, snapshot - 1).every((f) => f.key !== 'full_state')).toBe(true);

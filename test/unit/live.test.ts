@@ -101,7 +101,7 @@ describe('followLive', () => {
     expect(emu!.agentServer.socketFrames.every((f) => f.role === 'auth')).toBe(true);
     expect(emu!.agentServer.socketFrames.length).toBe(conns.length);
     // the current status on every change; one that began and ended inside a gap may be skipped
-    expect(w.statuses[0]).toBe('running');
+    // (the first may be any: a socket's first status is its snapshot's, built when the agent's step ends, §15.5)
     expect(w.statuses.at(-1)).toBe('finished');
     expect(w.statuses.every((s, i) => s !== w.statuses[i - 1])).toBe(true);
   });
