@@ -54,6 +54,12 @@ export interface Config {
   readonly mode: 'run' | 'finalize';
   /** scheduled: a finalize workflow reports the end of a handed-over conversation */
   readonly finalize: 'none' | 'scheduled';
+  /** USD over a rolling 24 h for this repository (or this workflow's comment-key); undefined = no cap (src/limits/) */
+  readonly maxCost24h: number | undefined;
+  readonly maxCost24hScope: 'repository' | 'workflow';
+  /** runs one person may start in a window; undefined = no limit */
+  readonly maxRunsPerPerson: { readonly runs: number; readonly windowMs: number } | undefined;
+  readonly maxRunsExempt: 'maintainers' | 'none';
 }
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
@@ -153,6 +159,10 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
     mode: oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const),
     finalize: oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const),
+    maxCost24h: money(INPUT.maxCost24h, opt(INPUT.maxCost24h)),
+    maxCost24hScope: oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const),
+    maxRunsPerPerson: runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)),
+    maxRunsExempt: oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const),
   } satisfies Config);
 }
 
@@ -186,6 +196,18 @@ function money(input: string, text: string | undefined): number | undefined {
   const usd = m ? Number(m[1]) : NaN;
   if (!(usd > 0)) throw new ConfigError(input, `expected an amount in US dollars above 0, such as 2.50, got '${text}'`);
   return usd;
+}
+
+/** `5/1h`: at most 5 runs in any hour. */
+function runsPer(input: string, text: string | undefined): { runs: number; windowMs: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\s*\/\s*(\S+)$/.exec(text);
+  const runs = m ? Number(m[1]) : NaN;
+  const windowMs = m ? parseDuration(m[2] as string) : undefined;
+  if (!(runs >= 1) || windowMs === undefined) {
+    throw new ConfigError(input, `expected runs/duration such as 5/1h (at most 5 runs a person starts in any hour), got '${text}'`);
+  }
+  return { runs, windowMs };
 }
 
 function duration(input: string, text: string): number {

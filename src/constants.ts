@@ -30,6 +30,10 @@ export const INPUT = {
   checkRun: 'check-run',
   mode: 'mode',
   finalize: 'finalize',
+  maxCost24h: 'max-cost-24h',
+  maxCost24hScope: 'max-cost-24h-scope',
+  maxRunsPerPerson: 'max-runs-per-person',
+  maxRunsExempt: 'max-runs-exempt',
 } as const;
 
 export const OUTPUT = {

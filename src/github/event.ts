@@ -24,6 +24,8 @@ export interface Subject {
   readonly headRef?: string;
   readonly headRepo?: string;
   readonly baseRef?: string;
+  /** pull requests: the head commit, when the payload has it (pull_request events) */
+  readonly headSha?: string;
 }
 
 export interface TriggerComment {
@@ -190,6 +192,7 @@ function parseSubject(payload: Obj): Subject | undefined {
     headRef: str(head?.ref),
     headRepo: str(obj(head?.repo)?.full_name),
     baseRef: str(base?.ref),
+    headSha: str(head?.sha),
   };
 }
 

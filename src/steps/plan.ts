@@ -16,6 +16,7 @@ import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/
 import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { checkActors, type Decision } from '../triggers.js';
 import type { Plan, Run } from './run.js';
+import { since } from './since.js';
 
 export type Planned =
   | { readonly kind: 'run'; readonly plan: Plan }
@@ -94,7 +95,11 @@ export async function plan(run: Run): Promise<Planned> {
       const work = settled(workResult);
       let found: Found = settled(stickyResult);
       if (subjectNumber === undefined) found = await findSticky(run, owner, repo, await trackingIssue(run, owner, repo));
-      return { kind: 'run', plan: { work, commentTarget: found?.target, sticky: found?.sticky, prompt: buildPrompt(cfg, ctx, work), why } };
+      const { headSha, delta } = await since(run, found?.sticky);
+      return {
+        kind: 'run',
+        plan: { work, commentTarget: found?.target, sticky: found?.sticky, prompt: buildPrompt(cfg, ctx, work, undefined, delta), why, ...(headSha ? { headSha } : {}), ...(delta ? { delta } : {}) },
+      };
     }
   }
 }

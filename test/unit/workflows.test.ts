@@ -132,8 +132,12 @@ describe('example rules', () => {
     expect(job.if).toContain('github.event.pull_request.draft == false');
     const inputs = actionInputs(job)[0] as Record<string, string>;
     expect(inputs).toMatchObject({ trigger: 'always', wait: 'finished', 'check-run': 'auto' });
-    expect(inputs['comment-key']).toMatch(/^[\w-]+$/); // stable: no per-run expression
-    expect(inputs.prompt).toBeTruthy();
+    expect(inputs['comment-key']).toMatch(/^[\w-]+$/); // stable: no per-run expression: its marker keeps the reviewed head
+    // The default review prompt (it says what is new since the reviewed commit), and pushes follow up in the PR's conversation.
+    expect(inputs.prompt).toBe('');
+    expect(inputs['follow-up']).toBe('auto');
+    // Never cancelled: a cancelled review would leave its head in the marker unreviewed.
+    expect(job.concurrency?.['cancel-in-progress']).toBe(false);
   });
 });
 
