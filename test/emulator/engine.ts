@@ -117,13 +117,14 @@ export class Engine extends Lifecycle {
 
   /**
    * When the agent's state lock is free (service time). `agent.step` holds it for a whole LLM call
-   * plus tool run (§15.4, SDK local_conversation.py L1719-1726, L1819-1890): while the agent runs,
-   * the current step ends when the next dated step of the run is due. Adding a message and building
+   * plus tool run (§15.4, SDK local_conversation.py L1719-1726, L1819-1890): while the agent runs
+   * with `stepMs`, the current step ends when the next dated step of the run is due. Adding a message and building
    * a socket's `full_state` snapshot (§15.5) both wait for it.
    */
   lockFreeAt(conv: Conversation): number {
     const run = conv.run;
-    if (!run || run.waiting || conv.execStatus !== 'running') return now();
+    // Steps have a length only with `stepMs`; without it they are instants (and the lock is free).
+    if (!run || run.waiting || conv.execStatus !== 'running' || !conv.scenario.stepMs) return now();
     return Math.max(now(), run.steps[0]?.due ?? now());
   }
 
@@ -260,6 +261,21 @@ export class Engine extends Lifecycle {
     conv.run = null;
     this.releaseLock(conv);
     if (conv.scenario.sandboxAfterEnd === 'PAUSED' && TERMINAL_EXECUTION.includes(status)) this.pauseSandbox(conv.sandboxId);
+  }
+
+  /** Time jumps for one run: everything planned up to its next execution status happens now (a test
+   * waits on what it saw, then moves the agent on, instead of racing a timeline). False: no such status. */
+  advanceRun(conversationId: string): boolean {
+    const conv = this.conversations.get(conversationId);
+    const run = conv?.run;
+    if (!conv || !run || run.waiting) return false;
+    const next = run.steps.find((st) => st.status !== undefined);
+    if (!next) return false;
+    const shift = next.due - now();
+    if (shift > 0) for (const st of run.steps) st.due -= shift;
+    this.timers.clear(run.timer);
+    this.advance(conv, run);
+    return true;
   }
 
   /** Run every due step in order, then wait for the next one. */

@@ -209,6 +209,10 @@ class EmulatorServer implements Controlled, App {
     return getClock();
   }
 
+  advanceRun(conversationId: string): boolean {
+    return this.engine.advanceRun(conversationId);
+  }
+
   ageConversation(id: string, ms: number): boolean {
     return this.engine.ageConversation(id, ms);
   }

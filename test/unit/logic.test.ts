@@ -7,7 +7,7 @@ import { conversationIdFor, echoesId, isStale, phaseLimitMs, startPollDelay } fr
 const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 import type { StartTask } from '../../src/openhands/types.ts';
 import { isAlive } from '../../src/steps/act/follow-up.ts';
-import { ownSandbox } from '../../src/steps/outcome.ts';
+import { ownSandbox } from '../../src/steps/pause.ts';
 import type { Conversation, OHEvent } from '../../src/openhands/types.ts';
 import { statusFromExecution } from '../../src/report.ts';
 

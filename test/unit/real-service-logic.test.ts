@@ -8,10 +8,11 @@ vi.mock('@actions/core', () => ({ warning: (m: string) => warning(m), info: () =
 vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknown[]) => pauseSandboxNow(...(a as [])) }));
 
 const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
-const { DeadStartError, findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { DeadStartError } = await import('../../src/errors.ts');
 /** WAITING_FOR_SANDBOX's limit: the server's 120 s sandbox wait plus a margin (§15.1) */
 const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
-const { stopSpending } = await import('../../src/steps/outcome.ts');
+const { stopSpending } = await import('../../src/steps/pause.ts');
 type Client = import('../../src/openhands/client.ts').OpenHandsClient;
 type StartTask = import('../../src/openhands/types.ts').StartTask;
 type Report = import('../../src/report.ts').Report;
