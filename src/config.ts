@@ -50,7 +50,15 @@ export interface Config {
   /** USD; undefined = no cap */
   readonly maxCost: number | undefined;
   readonly checkRun: boolean;
+  /** start only while fewer of the account's sandboxes run or start; 0 = do not look */
+  readonly maxSandboxes: number;
 }
+
+/**
+ * max-sandboxes' default: two below the service's cap of 10 (§9; Cloud's own value is not
+ * published), so a person's web-app conversations and a start that raced ours still fit.
+ */
+export const DEFAULT_MAX_SANDBOXES = 8;
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
 
@@ -147,6 +155,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     onTimeout: oneOf(INPUT.onTimeout, opt(INPUT.onTimeout) ?? 'pause', ['pause', 'keep'] as const),
     maxCost: money(INPUT.maxCost, opt(INPUT.maxCost)),
     checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
+    maxSandboxes: count(INPUT.maxSandboxes, opt(INPUT.maxSandboxes) ?? String(DEFAULT_MAX_SANDBOXES)),
   } satisfies Config);
 }
 
@@ -180,6 +189,11 @@ function money(input: string, text: string | undefined): number | undefined {
   const usd = m ? Number(m[1]) : NaN;
   if (!(usd > 0)) throw new ConfigError(input, `expected an amount in US dollars above 0, such as 2.50, got '${text}'`);
   return usd;
+}
+
+function count(input: string, text: string): number {
+  if (!/^\d{1,3}$/.test(text)) throw new ConfigError(input, `expected a whole number from 0 to 999 (0 = do not look at the account's sandboxes), got '${text}'`);
+  return Number(text);
 }
 
 function duration(input: string, text: string): number {

@@ -28,6 +28,7 @@ export const INPUT = {
   onTimeout: 'on-timeout',
   maxCost: 'max-cost',
   checkRun: 'check-run',
+  maxSandboxes: 'max-sandboxes',
 } as const;
 
 export const OUTPUT = {

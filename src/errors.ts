@@ -43,6 +43,14 @@ export class StartFailedError extends Error {
   }
 }
 
+/** The service took the sandbox away from under the run (its sandbox cap paused it): the agent's work stopped. */
+export class InterruptedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** A wait passed its deadline. */
 export class TimeoutError extends Error {
   constructor(what: string, input: string, ms: number) {

@@ -7,13 +7,14 @@
 import * as core from '@actions/core';
 import { parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
-import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
+import { InterruptedError, OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
 import { SecretBox } from './redact.js';
 import { realSleep, type Sleep } from './retry.js';
 import type { CheckRunStep } from './steps/check-run.js';
 import { decide } from './steps/decide.js';
+import { stepFingerprint } from './steps/identity.js';
 import { missingApiKey, plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
 
@@ -119,7 +120,8 @@ async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | und
   const { renderSummary, writeSummary, FAILING } = await load();
   const { reporter } = s;
   reporter.report.final = true;
-  await reporter.update({}, { force: true });
+  // What the run spent of the account's shared request budget, in the summary and the comment's details.
+  await reporter.update({ spent: s.client.spent() }, { force: true });
   await checks?.complete(reporter.report);
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
@@ -143,7 +145,8 @@ async function fail(error: unknown, session: Session | undefined, deps: RunDeps,
     await writeSummary(`### OpenHands · ❌ Failed\n\n\`\`\`text\n${message}\n\`\`\``, (t) => secrets.redact(t));
     return;
   }
-  const known = error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError;
+  const known =
+    error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError || error instanceof InterruptedError;
   if (!known && !cancelled) core.debug(String((error as Error)?.stack ?? error));
   const r = session.reporter.report;
   r.status = status;
@@ -165,6 +168,7 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       runUrl: ctx.runUrl,
       runId: ctx.runId,
       runAttempt: ctx.runAttempt,
+      step: stepFingerprint(run, plan.work),
       startedAt: run.now(),
       updatedAt: run.now(),
       actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,

@@ -5,7 +5,7 @@
  */
 import { approvalLine as heldLine } from '../approval.js';
 import { formatDuration } from '../duration.js';
-import type { Report, RunStatus } from '../report.js';
+import { queuedLine, type Report, type RunStatus } from '../report.js';
 
 /** Emoji and words per status; `handedOver` is used when a final run stopped watching early. */
 const HEADLINE: Record<RunStatus, { readonly text: string; readonly handedOver?: string }> = {
@@ -60,6 +60,7 @@ const STEPS: readonly { readonly name: string; readonly phases: Readonly<Record<
 /** `✓ sandbox · ✓ repository · ◐ setup (git hooks) · ◌ conversation`, only while starting. */
 export function phaseLine(r: Report): string | undefined {
   if (r.final || (r.status !== 'pending' && r.status !== 'started')) return undefined;
+  if (r.queue?.waiting) return `⏳ **${queuedLine(r.queue.inUse, r.queue.limit)}** (max-sandboxes ${r.queue.limit}): starting as soon as one is free`;
   const phase = r.startTaskStatus ?? 'WORKING';
   const current = STEPS.findIndex((s) => phase in s.phases);
   if (current < 0 && phase !== 'READY') return `starting: \`${phase}\``; // a phase this version does not know

@@ -5,14 +5,14 @@
  */
 import * as core from '@actions/core';
 import { INPUT } from '../constants.js';
-import { TimeoutError } from '../errors.js';
+import { InterruptedError, TimeoutError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
 import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
 import { assertReady, DeadStartError, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
-import { pauseLostSandbox, reactLater, type Session } from './run.js';
+import { pauseLostSandbox, reactLater, readyDeadline, type Session } from './run.js';
 
 /** The service's view, as Report fields. */
 export function viewPatch(v: ConversationView): Partial<Report> {
@@ -35,9 +35,10 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
     try {
       ready = await core.group('Wait until ready', () =>
         waitForStartTask({ client: s.client, sleep: run.sleep, now: run.now, signal: run.signal }, started.task, {
-          deadline: reporter.report.startedAt + run.cfg.readyTimeoutMs,
+          deadline: readyDeadline(s),
           timeoutMs: run.cfg.readyTimeoutMs,
           onTask: (t) => onTask(s, t, started.proposedId),
+          crowd: started.crowd,
         }),
       );
     } catch (error) {
@@ -54,9 +55,20 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   // An earlier attempt may have been cancelled, which paused the sandbox.
   if (started.reattached) await ensureRunning(s, conversationId);
   const view = await checkSandboxOwnership(s, conversationId);
+  // READY is not success when the service paused the sandbox meanwhile (§14.5, §15.1: any start
+  // or resume on the account pauses its oldest running sandboxes beyond the cap): that agent stopped.
+  if (view.sandboxStatus === 'PAUSED') throw pausedByService(view);
   reactLater(run, 'rocket');
   await setTitle(s, conversationId, view);
   return conversationId;
+}
+
+function pausedByService(view: ConversationView): InterruptedError {
+  return new InterruptedError(
+    `The conversation reached READY, but the service had already paused its sandbox (agent ${view.executionStatus ?? 'stopped'}): ` +
+      "most likely the account's sandbox cap, as every start or resume on the account pauses its oldest running sandboxes beyond it. " +
+      'The agent does not go on by itself; lower max-sandboxes if other runs or the web app use the account at the same time.',
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core';
 import type { Config } from '../config.js';
-import { TimeoutError, getErrorMessage } from '../errors.js';
+import { InterruptedError, TimeoutError, getErrorMessage } from '../errors.js';
 import { pauseSandboxNow } from '../openhands/client.js';
 import type { Report, RunStatus } from '../report.js';
 import { OverBudgetError } from './finish.js';
@@ -14,6 +14,7 @@ export function statusOf(error: unknown, cancelled: boolean): RunStatus {
   if (cancelled) return 'cancelled';
   if (error instanceof TimeoutError) return 'timed_out';
   if (error instanceof OverBudgetError) return 'over_budget';
+  if (error instanceof InterruptedError) return 'interrupted';
   return 'error';
 }
 
