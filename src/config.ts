@@ -3,7 +3,7 @@
  * returns one typed, readonly Config, throwing a ConfigError that names the input and the
  * expected form. Nothing here makes a request.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { API_KEY_ENV, INPUT } from './constants.js';
 import { parseDuration } from './duration.js';
@@ -52,6 +52,10 @@ export interface Config {
   readonly checkRun: boolean;
   /** start only while fewer of the account's sandboxes run or start; 0 = do not look */
   readonly maxSandboxes: number;
+  /** run: trigger and follow a conversation; finalize: bring handed-over comments to their end (src/finalize/) */
+  readonly mode: 'run' | 'finalize';
+  /** scheduled: a finalize workflow reports the end of a handed-over conversation */
+  readonly finalize: 'none' | 'scheduled';
 }
 
 /**
@@ -156,6 +160,8 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     maxCost: money(INPUT.maxCost, opt(INPUT.maxCost)),
     checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
     maxSandboxes: count(INPUT.maxSandboxes, opt(INPUT.maxSandboxes) ?? String(DEFAULT_MAX_SANDBOXES)),
+    mode: oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const),
+    finalize: oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const),
   } satisfies Config);
 }
 
@@ -219,16 +225,31 @@ function bool(input: string, text: string): boolean {
   throw new ConfigError(input, `expected true or false, got '${text}'`);
 }
 
+/**
+ * The template file, read only when it is a regular file inside the workspace. The check is on
+ * real paths (symlinks resolved, the workspace's own included): a link in the checkout must not
+ * make `/proc/self/environ` (the job token) or any other runner file the prompt.
+ */
 function readPromptFile(file: string, ctx: ConfigEnv): string {
+  const inside = (root: string, p: string): boolean => p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
   const workspace = path.resolve(ctx.workspace);
   const full = path.resolve(workspace, file);
-  if (path.isAbsolute(file) || (full !== workspace && !full.startsWith(workspace + path.sep))) {
+  if (path.isAbsolute(file) || !inside(workspace, full)) {
     throw new ConfigError(INPUT.promptFile, `expected a path inside the workspace, got '${file}'`);
   }
-  if (!existsSync(full) || !statSync(full).isFile()) {
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
     throw new ConfigError(INPUT.promptFile, `no file at '${file}' (resolved against the workspace ${workspace})`);
   }
-  const text = readFileSync(full, 'utf8');
+  if (!inside(realpathSync(workspace), real)) {
+    throw new ConfigError(INPUT.promptFile, `expected a file inside the workspace, got '${file}', a link to a file outside it`);
+  }
+  if (!statSync(real).isFile()) {
+    throw new ConfigError(INPUT.promptFile, `expected a regular file, got '${file}', which is not one`);
+  }
+  const text = readFileSync(real, 'utf8');
   if (!text.trim()) throw new ConfigError(INPUT.promptFile, `the file '${file}' is empty`);
   return text;
 }

@@ -29,6 +29,8 @@ export const INPUT = {
   maxCost: 'max-cost',
   checkRun: 'check-run',
   maxSandboxes: 'max-sandboxes',
+  mode: 'mode',
+  finalize: 'finalize',
 } as const;
 
 export const OUTPUT = {
@@ -47,6 +49,8 @@ export const OUTPUT = {
   skipReason: 'skip-reason',
   prNumber: 'pr-number',
   prUrl: 'pr-url',
+  finalized: 'finalized',
+  stillRunning: 'still-running',
 } as const;
 
 /** Saved by the main step for the post step (`core.saveState`). */

@@ -16,3 +16,4 @@ export { OverBudgetError, waitFinished } from './steps/finish.js';
 export { waitReady } from './steps/follow.js';
 export { statusOf, stopSpending } from './steps/outcome.js';
 export { renderSummary, writeSummary } from './summary.js';
+export { finalize } from './finalize/run.js';

@@ -52,6 +52,8 @@ export async function run(deps: RunDeps): Promise<void> {
     const ctx = parseEvent(deps.env, readEventFile(deps.env));
     const cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     debugConfig(cfg);
+    // A finalize run answers to no trigger: it reports on the conversations earlier runs handed over.
+    if (cfg.mode === 'finalize') return await (await load()).finalize({ cfg, ctx, secrets, signal: deps.signal, now: deps.now ?? Date.now, sleep: deps.sleep ?? realSleep });
 
     const decision = decide(cfg, ctx);
     core.info(`Trigger: ${decision.run ? 'accepted' : 'skipped'}: ${decision.why}`);
@@ -120,8 +122,9 @@ async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | und
   const { renderSummary, writeSummary, FAILING } = await load();
   const { reporter } = s;
   reporter.report.final = true;
-  // What the run spent of the account's shared request budget, in the summary and the comment's details.
-  await reporter.update({ spent: s.client.spent() }, { force: true });
+  // What the run spent of the account's shared request budget (summary, details); the check run's
+  // id goes into the marker: a finalize run completes it (src/finalize/).
+  await reporter.update({ spent: s.client.spent(), ...(checks?.id !== undefined ? { checkRunId: checks.id } : {}) }, { force: true });
   await checks?.complete(reporter.report);
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
@@ -174,6 +177,7 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,
       previous: [...(plan.sticky?.state?.previous ?? [])],
       ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
+      ...(cfg.finalize === 'scheduled' ? { finalizeLater: true } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
     },
     {

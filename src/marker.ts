@@ -27,6 +27,18 @@ export interface MarkerState {
   readonly previous: readonly PastConversation[];
   /** untrusted=ask: the outsider's request held for approval, and who approved it */
   readonly approval?: ApprovalState;
+  // Added for finalize runs (src/finalize/), which rebuild the report from the marker alone:
+  readonly actor?: string;
+  /** the repository the conversation works on */
+  readonly repo?: string;
+  readonly cost?: number;
+  readonly tokens?: number;
+  readonly maxCost?: number;
+  readonly prNumbers?: readonly number[];
+  readonly sandboxShared?: boolean;
+  readonly checkRunId?: number;
+  readonly finalizeLater?: boolean;
+  readonly goneAt?: number;
 }
 
 const MAX_PREVIOUS = 10;
@@ -53,6 +65,16 @@ export function markerState(r: Report): MarkerState {
     updatedAt: r.updatedAt,
     previous: r.previous.slice(0, MAX_PREVIOUS),
     ...(r.approval ? { approval: r.approval } : {}),
+    actor: r.actor,
+    repo: r.repo,
+    cost: r.cost,
+    tokens: r.tokens,
+    maxCost: r.maxCost,
+    prNumbers: r.prNumbers,
+    sandboxShared: r.sandboxShared,
+    checkRunId: r.checkRunId,
+    finalizeLater: r.finalizeLater,
+    goneAt: r.goneAt,
   };
 }
 
@@ -78,6 +100,14 @@ export function parseMarker(body: string, key: string): MarkerState | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** The key of a marker that opens `body` (any key), or undefined: a finalize run reads every key. */
+export function markerKeyOf(body: string): string | undefined {
+  const m = /^<!-- openhands-cloud-action key="([^"]*)" state="/.exec(body);
+  if (!m) return undefined;
+  const key = (m[1] as string).replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  return markerFor(key) === `${MARKER_PREFIX} key="${m[1]}"` ? key : undefined;
 }
 
 function escapeAttr(s: string): string {

@@ -79,6 +79,12 @@ export interface Report {
   spent?: { readonly requests: number; readonly tooMany: number };
   /** untrusted=ask: the held request and its approver, kept in the marker (see approval.ts) */
   approval?: ApprovalState;
+  /** the check run on the PR, kept in the marker so a finalize run can complete it */
+  checkRunId?: number;
+  /** finalize: scheduled: a finalize run reports the end of a handed-over conversation */
+  finalizeLater?: boolean;
+  /** when a finalize run first found the conversation gone from the service (epoch ms) */
+  goneAt?: number;
 }
 
 export interface SandboxQueue {

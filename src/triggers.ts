@@ -4,7 +4,7 @@
  */
 import type { Config } from './config.js';
 import { MARKER_PREFIX } from './constants.js';
-import type { EventContext } from './github/event.js';
+import type { Actor, EventContext } from './github/event.js';
 import { visibleText } from './sanitize.js';
 
 export type Decision =
@@ -132,13 +132,21 @@ export function isBot(login: string, type: string): boolean {
   return type === 'Bot' || /\[bot\]$/i.test(login);
 }
 
-/** The people whose rights decide whether this event may run the agent (none for trusted events). */
-export function actorsToCheck(ctx: EventContext): string[] {
+/**
+ * The people whose rights decide whether this event may run the agent (none for trusted events).
+ * workflow_run: the sender, and the upstream run's actor (who caused it, e.g. a fork PR's author)
+ * and triggering actor (who re-ran it): a maintainer's re-run does not launder an outsider's push.
+ */
+export function actorsToCheck(ctx: EventContext): Actor[] {
   if (TRUSTED_EVENTS.has(ctx.eventName)) return [];
-  const actors = new Set([ctx.comment?.author.login || ctx.sender.login || ctx.actor]);
-  if (ctx.eventName === 'workflow_run' && ctx.upstreamActor) actors.add(ctx.upstreamActor);
-  actors.delete('');
-  return [...actors];
+  const first = ctx.comment?.author.login ? ctx.comment.author : ctx.sender.login ? ctx.sender : { login: ctx.actor, type: '' };
+  const actors: Actor[] = [first];
+  if (ctx.eventName === 'workflow_run') {
+    const upstream = ctx.upstream?.actors ?? (ctx.upstreamActor ? [{ login: ctx.upstreamActor, type: '' }] : []);
+    actors.push(...upstream);
+  }
+  const seen = new Set<string>();
+  return actors.filter((a) => a.login && !seen.has(a.login.toLowerCase()) && seen.add(a.login.toLowerCase()));
 }
 
 /**
@@ -152,8 +160,7 @@ export async function checkActors(
 ): Promise<Decision> {
   const actors = actorsToCheck(ctx);
   if (actors.length === 0) return { run: true, why: `${ctx.eventName} events need write access to cause` };
-  for (const login of actors) {
-    const type = login === ctx.sender.login ? ctx.sender.type : login === ctx.comment?.author.login ? ctx.comment.author.type : '';
+  for (const { login, type } of actors) {
     if (isBot(login, type)) {
       if (!allowedBots.some((b) => b.toLowerCase() === login.toLowerCase())) {
         return { run: false, why: `${login} is a bot that is not listed in allowed-bots` };
@@ -165,5 +172,5 @@ export async function checkActors(
       return { run: false, why: `${login} has '${level}' access; write, maintain or admin is needed`, outsider: login };
     }
   }
-  return { run: true, why: `${actors.join(', ')} may run the agent` };
+  return { run: true, why: `${actors.map((a) => a.login).join(', ')} may run the agent` };
 }

@@ -108,3 +108,24 @@ export class CheckRun {
     }
   }
 }
+
+/**
+ * Completes a check run known only by its id (a finalize run, from the sticky comment's marker):
+ * 'forbidden' when the token may not write checks. Safe to repeat.
+ */
+export async function completeCheckRunById(
+  octokit: Octokit,
+  t: { readonly owner: string; readonly repo: string; readonly id: number },
+  conclusion: CheckConclusion,
+  output: CheckOutput,
+): Promise<CheckOutcome> {
+  try {
+    await github(`completing the ${CHECK_NAME} check run ${t.id} on ${t.owner}/${t.repo}`, () =>
+      octokit.rest.checks.update({ owner: t.owner, repo: t.repo, check_run_id: t.id, status: 'completed', conclusion, output: cut(output) }),
+    );
+    return 'written';
+  } catch (error) {
+    if (error instanceof GitHubApiError && error.status === 403 && !error.rateLimited) return 'forbidden';
+    throw error;
+  }
+}

@@ -4,7 +4,7 @@
  * blindly (a create GitHub applied but answered with 500 would leave two comments), so after
  * an unclear failure the comments are read before trying again.
  */
-import { markerFor, parseMarker, type MarkerState } from '../marker.js';
+import { markerFor, markerKeyOf, parseMarker, type MarkerState } from '../marker.js';
 import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
@@ -35,15 +35,64 @@ export async function findStickyComment(octokit: Octokit, t: CommentTarget, key:
     octokit.paginate(octokit.rest.issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }),
   );
   const candidates = comments.filter((c) => c.body?.startsWith(marker)).reverse();
-  let self: string | null | undefined;
+  const trusted = markerTrust(octokit);
   for (const c of candidates) {
-    if (c.user?.type !== 'Bot') {
-      self ??= await tokenLogin(octokit);
-      if (!self || c.user?.login !== self) continue;
-    }
+    if (!(await trusted(c.user))) continue;
     return { id: c.id, url: c.html_url, state: parseMarker(c.body ?? '', key), body: c.body ?? '' };
   }
   return undefined;
+}
+
+type Author = { readonly login?: string; readonly type?: string } | null | undefined;
+
+/**
+ * The one trust rule for a comment holding a marker, as a check that asks GitHub at most once
+ * who the token is: a bot, or the token's own user.
+ */
+export function markerTrust(octokit: Octokit): (author: Author) => Promise<boolean> {
+  let self: Promise<string | null> | undefined;
+  return async (author) => {
+    if (author?.type === 'Bot') return true;
+    const login = await (self ??= tokenLogin(octokit));
+    return Boolean(login && author?.login === login);
+  };
+}
+
+/** A trusted sticky comment found anywhere in the repository, with the key its marker names. */
+export interface RepoStickyComment extends StickyComment {
+  readonly key: string;
+  readonly issueNumber: number;
+  readonly updatedAt: string;
+}
+
+/**
+ * Every trusted sticky comment of the repository (any key) updated since `since`, newest first:
+ * one listing of the repository's issue comments instead of one per issue.
+ */
+export async function listRepoStickyComments(octokit: Octokit, owner: string, repo: string, since: Date): Promise<RepoStickyComment[]> {
+  const comments = await github(`listing the comments of ${owner}/${repo}`, () =>
+    octokit.paginate(octokit.rest.issues.listCommentsForRepo, { owner, repo, since: since.toISOString(), sort: 'updated', direction: 'desc', per_page: 100 }),
+  );
+  const trusted = markerTrust(octokit);
+  const found: RepoStickyComment[] = [];
+  for (const c of comments) {
+    const key = markerKeyOf(c.body ?? '');
+    const issueNumber = Number(/\/issues\/(\d+)$/.exec(c.issue_url)?.[1]);
+    if (key === undefined || !Number.isInteger(issueNumber) || !(await trusted(c.user))) continue;
+    found.push({ id: c.id, url: c.html_url, key, issueNumber, updatedAt: c.updated_at, state: parseMarker(c.body ?? '', key), body: c.body ?? '' });
+  }
+  return found;
+}
+
+/** One comment's body as GitHub holds it now (undefined when it was deleted). */
+export async function getCommentBody(octokit: Octokit, owner: string, repo: string, id: number): Promise<string | undefined> {
+  try {
+    const { data } = await github(`reading comment ${id} on ${owner}/${repo}`, () => octokit.rest.issues.getComment({ owner, repo, comment_id: id }));
+    return data.body ?? '';
+  } catch (error) {
+    if (error instanceof GitHubApiError && error.status === 404) return undefined;
+    throw error;
+  }
 }
 
 /** The token's own login, or null for installation tokens (which have no /user). */

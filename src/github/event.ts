@@ -59,9 +59,26 @@ export interface EventContext {
   readonly addedLabel: string | undefined;
   /** assigned events: who was assigned */
   readonly assignee: string | undefined;
-  /** workflow_run events: who triggered the upstream run */
+  /** workflow_run events: who triggered the upstream run (its re-runner when re-run) */
   readonly upstreamActor: string | undefined;
+  /** workflow_run events: the upstream run's people and where its commit comes from */
+  readonly upstream: Upstream | undefined;
   readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The run a workflow_run event follows. Both its actor (who caused it: a fork PR's author) and
+ * its triggering actor (who re-ran it) are checked; a head repository other than this one (or
+ * none) is a fork, with a fork PR's limits.
+ */
+export interface Upstream {
+  readonly actors: readonly Actor[];
+  readonly headRepo: string | undefined;
+  readonly headBranch: string | undefined;
+  readonly headSha: string | undefined;
+  /** the pull request the upstream run belongs to, when GitHub names one (it names none for forks) */
+  readonly pullNumber: number | undefined;
+  readonly fork: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -133,7 +150,27 @@ export function parseEvent(env: Env, payload: Obj): EventContext {
     addedLabel: str(obj(payload.label)?.name),
     assignee: str(obj(payload.assignee)?.login),
     upstreamActor: workflowRun ? str(obj(workflowRun.triggering_actor)?.login ?? obj(workflowRun.actor)?.login) : undefined,
+    upstream: workflowRun ? parseUpstream(workflowRun, repository) : undefined,
     payload,
+  };
+}
+
+function parseUpstream(run: Obj, repository: string): Upstream {
+  const actors: Actor[] = [];
+  for (const a of [obj(run.actor), obj(run.triggering_actor)]) {
+    const login = str(a?.login);
+    if (login && !actors.some((x) => x.login.toLowerCase() === login.toLowerCase())) actors.push({ login, type: str(a?.type) ?? '' });
+  }
+  const headRepo = str(obj(run.head_repository)?.full_name);
+  const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
+  return {
+    actors,
+    headRepo,
+    headBranch: str(run.head_branch),
+    headSha: /^[0-9a-f]{40}$/.test(str(run.head_sha) ?? '') ? str(run.head_sha) : undefined,
+    pullNumber: num(obj(pulls[0])?.number),
+    // No head repository (a deleted fork) is the safe side: a fork.
+    fork: !headRepo || headRepo.toLowerCase() !== repository.toLowerCase(),
   };
 }
 

@@ -76,6 +76,9 @@ export function phaseLine(r: Report): string | undefined {
 export function guidance(r: Report, links: { readonly conversation?: string }): string | undefined {
   const resume = links.conversation ? `[resume it in the OpenHands web app](${links.conversation})` : `resume it in the [OpenHands web app](${r.baseUrl})`;
   const rerun = `[re-run the workflow](${r.runUrl})`;
+  if (handedOver(r) && r.finalizeLater) {
+    return "This workflow stopped watching here: **a scheduled finalize run posts the agent's result in this comment** when the agent ends. Until then, follow the conversation link.";
+  }
   if (handedOver(r)) {
     return "This workflow stopped watching here: **follow the conversation link** for the agent's progress and result.";
   }

@@ -44,7 +44,11 @@ export function checkOutput(r: Report): CheckOutput {
     r.conversationId ? `[Open the conversation](${conversationUrl(r.baseUrl, r.conversationId)})` : '',
     `[Workflow run](${r.runUrl})`,
   ].filter(Boolean);
-  const still = handedOver(r) ? '\n\nThis workflow stopped watching; the conclusion does not say how the agent ends.' : '';
+  const still = !handedOver(r)
+    ? ''
+    : r.finalizeLater
+      ? '\n\nThis workflow stopped watching; a finalize run completes this check when the agent ends.'
+      : '\n\nThis workflow stopped watching; the conclusion does not say how the agent ends.';
   return { title, summary: `**${statusLine(r).replace(/^### /, '')}**${still}\n\n${links.join(' · ')}` };
 }
 
@@ -89,8 +93,21 @@ export class CheckRunStep {
     });
   }
 
-  /** Completes the check run for the final report (created first if it was not yet). */
+  /** The check run's id once created (kept in the marker for a finalize run). */
+  get id(): number | undefined {
+    return this.#check?.id;
+  }
+
+  /**
+   * Completes the check run for the final report (created first if it was not yet). A run
+   * handed over to a finalize workflow (finalize: scheduled) leaves it in progress for that run.
+   */
   async complete(r: Report): Promise<void> {
+    if (r.finalizeLater && handedOver(r)) {
+      await this.progress(r);
+      if (this.#check?.id !== undefined) core.saveState(STATE.checkRun, '');
+      return;
+    }
     const conclusion = checkConclusion(r);
     if (this.#off || !conclusion || !r.conversationId) return;
     if (!this.#check) await this.progress(r);

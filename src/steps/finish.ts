@@ -8,7 +8,7 @@
 import * as core from '@actions/core';
 import { agentTarget, getAgentFinalResponse } from '../openhands/agent-server.js';
 import { findAgentPullRequest, type AgentPullRequest, type PrEvent } from '../openhands/agent-pr.js';
-import { readConversation, usage, type ConversationView, type EventMark } from '../openhands/conversation.js';
+import { readConversation, usage, type ConversationView, type Ending, type EventMark } from '../openhands/conversation.js';
 import { finalResponse, readFinalMessage } from '../openhands/final-message.js';
 import { finishPollDelay, waitForFinish } from '../openhands/finish.js';
 import { ownRun, ownRunFromAppServer, type OwnRun } from '../openhands/own-run.js';
@@ -112,36 +112,51 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
         },
       }),
     );
-    if (ending.kind === 'interrupted') {
-      await reporter.update({
-        ...viewPatch(view),
-        status: 'interrupted',
-        error:
-          `The sandbox turned ${ending.sandboxStatus} while the agent was working, without this workflow asking: ` +
-          (ending.sandboxStatus === 'PAUSED'
-            ? 'the service pauses the oldest sandboxes of an account that runs too many at once, and a run paused mid-way does not continue.'
-            : 'the sandbox is gone, so the run cannot continue.'),
-      });
-      return;
-    }
-    if (followUp && !own?.end) own = await ownNow(followUp.text).catch(() => own);
-    const finalMessage = await answer(s, conversationId, view, followUp, own);
-    const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
-    const agentPr = await agentPullRequest(s, conversationId, live, finalMessage, opts.findPrElsewhere);
-    await reporter.update({
-      ...viewPatch(view),
-      ...costPatch(view, live.cost()),
-      status,
-      finalMessage: finalMessage || undefined,
-      ...(agentPr ? { agentPr } : {}),
-      ...(status === 'error' || status === 'stuck' ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
-    });
+    if (followUp && !own?.end && ending.kind === 'agent') own = await ownNow(followUp.text).catch(() => own);
+    await reporter.update(await endPatch(s, conversationId, view, ending, { live, followUp, own, findPrElsewhere: opts.findPrElsewhere }));
   } catch (error) {
     if (error instanceof OverBudgetError) await reporter.update({ cost: error.cost });
     throw error;
   } finally {
     live.stop();
   }
+}
+
+export interface EndOptions {
+  /** the event socket of a run that watched live */
+  readonly live?: LiveWatch;
+  readonly followUp?: FollowUpMark;
+  readonly own?: OwnRun;
+  readonly findPrElsewhere?: AgentPrLookup;
+}
+
+/** Why a sandbox taken away mid-run ends the conversation (§14.5). */
+export function interruptedWhy(sandboxStatus: string): string {
+  return (
+    `The sandbox turned ${sandboxStatus} while the agent was working, without this workflow asking: ` +
+    (sandboxStatus === 'PAUSED'
+      ? 'the service pauses the oldest sandboxes of an account that runs too many at once, and a run paused mid-way does not continue.'
+      : 'the sandbox is gone, so the run cannot continue.')
+  );
+}
+
+/**
+ * How a conversation that ended is reported: status, the agent's final message, cost and the
+ * PR it opened, or why it was interrupted. The one end of `wait: finished` and of a finalize run.
+ */
+export async function endPatch(s: Session, conversationId: string, view: ConversationView, ending: Ending, opts: EndOptions = {}): Promise<Partial<Report>> {
+  if (ending.kind === 'interrupted') return { ...viewPatch(view), status: 'interrupted', error: interruptedWhy(ending.sandboxStatus) };
+  const finalMessage = await answer(s, conversationId, view, opts.followUp, opts.own);
+  const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
+  const agentPr = await agentPullRequest(s, conversationId, opts.live, finalMessage, opts.findPrElsewhere);
+  return {
+    ...viewPatch(view),
+    ...costPatch(view, opts.live?.cost()),
+    status,
+    finalMessage: finalMessage || undefined,
+    ...(agentPr ? { agentPr } : {}),
+    ...(status === 'error' || status === 'stuck' ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
+  };
 }
 
 /** The agent's answer. A follow-up's is the newest after our message: the agent server's may be the previous run's. */
@@ -160,13 +175,14 @@ async function answer(s: Session, conversationId: string, view: ConversationView
 }
 
 /** The PR the agent opened: from its events (live, else the app server's newest), else `elsewhere`. */
-async function agentPullRequest(s: Session, conversationId: string, live: LiveWatch, finalMessage: string, elsewhere: AgentPrLookup | undefined): Promise<AgentPullRequest | null> {
+async function agentPullRequest(s: Session, conversationId: string, live: LiveWatch | undefined, finalMessage: string, elsewhere: AgentPrLookup | undefined): Promise<AgentPullRequest | null> {
   const { run, client } = s;
-  const seen = live.events().length ? live.events() : (await client.searchEvents(conversationId, { limit: 100 }).catch(() => ({ items: [] }))).items;
+  const seen = live?.events().length ? live.events() : (await client.searchEvents(conversationId, { limit: 100 }).catch(() => ({ items: [] }))).items;
   const found = findAgentPullRequest(seen as PrEvent[], {
     serverUrl: run.ctx.serverUrl,
     repository: s.plan.work.repo,
-    exclude: run.ctx.subject?.isPullRequest ? [run.ctx.subject.number] : [],
+    // the PR the run was triggered on is not the agent's (a finalize run knows it from the report)
+    exclude: [...(run.ctx.subject?.isPullRequest ? [run.ctx.subject.number] : []), ...(s.reporter.report.prNumbers ?? [])],
     finalMessage,
   });
   if (found || !elsewhere) return found;

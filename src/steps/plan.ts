@@ -135,6 +135,16 @@ async function workTarget(run: Run, owner: string, repo: string): Promise<WorkTa
   // No head repo (a deleted fork, or no token to look it up) is treated as a fork: the safe side.
   const fork = Boolean(s?.isPullRequest && (!headRepo || headRepo.toLowerCase() !== ctx.repository.toLowerCase()));
   const auto = !sameRepo ? undefined : s?.isPullRequest ? (fork ? baseRef : headRef) : (ctx.defaultBranch ?? ctx.refName);
+  // A workflow_run whose commit comes from a fork is a fork PR's run: the base branch, no push to the head.
+  const up = ctx.eventName === 'workflow_run' && !s ? ctx.upstream : undefined;
+  if (up?.fork) {
+    const prRef = up.pullNumber !== undefined ? `refs/pull/${up.pullNumber}/head` : (up.headSha ?? '');
+    return {
+      repo: cfg.repo.fullName,
+      branch: cfg.branch ?? (sameRepo ? (ctx.defaultBranch ?? ctx.refName) : undefined),
+      fork: { headRepo: up.headRepo || 'a fork that no longer exists', headRef: up.headBranch ?? '', prRef },
+    };
+  }
   return {
     repo: cfg.repo.fullName,
     branch: cfg.branch ?? auto,

