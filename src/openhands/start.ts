@@ -191,7 +191,9 @@ export async function waitForStartTask(
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
     // Unchanged for the limit, as we saw it or as the server's updated_at says (a re-attached task).
     if (now() - changedAt > STALE_START_MS || isStale(current, now())) throw new DeadStartError(current, STALE_START_MS);
-    await sleep(Math.min(startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, opts.crowd), remaining), deps.signal);
+    // A slow poll still comes soon after the staleness limit passes, so a dead start is called promptly.
+    const untilStale = Math.max(1000, STALE_START_MS - (now() - changedAt) + 1000);
+    await sleep(Math.min(startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, opts.crowd), remaining, untilStale), deps.signal);
     let next: StartTask | null | undefined;
     try {
       [next] = await deps.client.getStartTasks([current.id]);

@@ -7,9 +7,9 @@ import * as core from '@actions/core';
 import { INPUT } from '../constants.js';
 import { InterruptedError, TimeoutError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
-import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
+import { lastExecutionStatus, readConversation, usage, type ConversationView } from '../openhands/conversation.js';
 import { assertReady, DeadStartError, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
-import { START_TERMINAL, type StartTask } from '../openhands/types.js';
+import { EXECUTION_TERMINAL, START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
 import { pauseLostSandbox, reactLater, readyDeadline, type Session } from './run.js';
@@ -54,10 +54,15 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   if (!conversationId) throw new Error(`The start task ${ready.id} is READY but names no conversation`);
   // An earlier attempt may have been cancelled, which paused the sandbox.
   if (started.reattached) await ensureRunning(s, conversationId);
-  const view = await checkSandboxOwnership(s, conversationId);
+  let view = await checkSandboxOwnership(s, conversationId);
   // READY is not success when the service paused the sandbox meanwhile (§14.5, §15.1: any start
-  // or resume on the account pauses its oldest running sandboxes beyond the cap): that agent stopped.
-  if (view.sandboxStatus === 'PAUSED') throw pausedByService(view);
+  // or resume on the account pauses its oldest running sandboxes beyond the cap) while the agent
+  // worked: it does not go on. One that had already finished lost nothing (the events say which).
+  if (view.sandboxStatus === 'PAUSED') {
+    view = { ...view, executionStatus: await lastExecutionStatus(s.client, conversationId) };
+    await reporter.update(viewPatch(view));
+    if (!EXECUTION_TERMINAL.has(view.executionStatus ?? '')) throw pausedByService(view);
+  }
   reactLater(run, 'rocket');
   await setTitle(s, conversationId, view);
   return conversationId;
