@@ -68,7 +68,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
     expect(run.summary).toMatch(/OpenHands requests: `\d+`/);
   });
 
-  it('a burst of 6 runs on max-sandboxes 4: the queue holds the ones beyond it until finished conversations make room; the service's cap pauses nobody', async () => {
+  it('a burst of 6 runs on max-sandboxes 4: the queue holds the ones beyond it until finished conversations make room; the cap of the service pauses nobody', async () => {
     // The service's cap (6) two above max-sandboxes, as the default (8 on 10) leaves it.
     w = await world({ emulator: { maxSandboxes: 6 }, github: { issues: issues(40, 6) } });
     const webApp = await webAppConversation();
