@@ -45,9 +45,9 @@ describe('the sandbox cap (max-sandboxes)', () => {
     // Two runs fill max-sandboxes 3 with the web app's; their agents work for 2 s.
     w.emu.setDefaultScenario({ phaseMs: 20, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 2000, status: 'finished' }] });
     const inputs = { wait: 'ready', 'max-sandboxes': '3', 'ready-timeout': '30s' };
-    const first = await Promise.all([30, 31].map((n) => w.run({ event: 'issues', payload: labeled(n), inputs })));
+    const first = await Promise.all([30, 31].map((n) => w.run({ event: 'issues', payload: labeled(n), inputs, timeoutMs: 60_000 })));
     expect(first.map((r) => r.outputs.status)).toEqual(['ready', 'ready']);
-    const queued = w.run({ event: 'issues', payload: labeled(32), inputs });
+    const queued = w.run({ event: 'issues', payload: labeled(32), inputs, timeoutMs: 60_000 });
     // The third waits: the account is full and no agent has finished. Once one has (and a minute
     // passed, as the emulator's clock is aged), the queue pauses it and starts.
     for (let i = 0; i < 400 && !commentBodies().some((b) => b.includes('queued: 3 of 3 sandboxes in use on this account')); i++) await sleep(25);
@@ -66,7 +66,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
     expect(capPauses()).toEqual([]);
     expect(run.summary).toMatch(/Sandbox queue: waited \d+ s \(max-sandboxes 3\); paused 1 finished conversation/);
     expect(run.summary).toMatch(/OpenHands requests: `\d+`/);
-  });
+  }, 90_000);
 
   it('a burst of 6 runs on max-sandboxes 4: the queue holds the ones beyond it until finished conversations make room; the cap of the service pauses nobody', async () => {
     // The service's cap (6) two above max-sandboxes, as the default (8 on 10) leaves it.
@@ -85,7 +85,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
       return run;
     };
     for (let i = 0; i < 6; i++) {
-      runs.push(w.run({ event: 'issues', payload: labeled(40 + i), inputs }).then(ended));
+      runs.push(w.run({ event: 'issues', payload: labeled(40 + i), inputs, timeoutMs: 60_000 }).then(ended));
       await sleep(400);
     }
     const results = await Promise.all(runs);
@@ -97,7 +97,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
     expect(pauseRequests().length).toBeGreaterThanOrEqual(1);
     expect(pauseRequests()).not.toContain(webApp);
     expect(new Set(results.map((r) => r.outputs['conversation-id'])).size).toBe(6);
-  });
+  }, 90_000);
 
   it('READY after the service paused the sandbox (its cap, §14.5): interrupted with the reason, never ready', async () => {
     w = await world({ emulator: { maxSandboxes: 2 } });
