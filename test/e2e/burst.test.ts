@@ -102,7 +102,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
   it('READY after the service paused the sandbox (its cap, §14.5): interrupted with the reason, never ready', async () => {
     w = await world({ emulator: { maxSandboxes: 2 } });
     // A long skills phase: the sandbox runs while the start is not READY yet.
-    w.emu.setDefaultScenario({ phaseMs: 20, phaseDurations: { SETTING_UP_SKILLS: 1500 } });
+    w.emu.setDefaultScenario({ phaseMs: 20, phaseDurations: { SETTING_UP_SKILLS: 4000 } });
     const running = w.run({ event: 'issues', payload: labeled(1), inputs: { wait: 'ready', 'max-sandboxes': '0' } });
     for (let i = 0; i < 400 && !w.emu.tasks.some((t) => t.status === 'SETTING_UP_SKILLS'); i++) await sleep(10);
     // Meanwhile two conversations start in the web app: the second one's start pauses the oldest.
