@@ -31,6 +31,10 @@ export const INPUT = {
   maxSandboxes: 'max-sandboxes',
   mode: 'mode',
   finalize: 'finalize',
+  maxCost24h: 'max-cost-24h',
+  maxCost24hScope: 'max-cost-24h-scope',
+  maxRunsPerPerson: 'max-runs-per-person',
+  maxRunsExempt: 'max-runs-exempt',
 } as const;
 
 export const OUTPUT = {
@@ -58,6 +62,8 @@ export const STATE = {
   isPost: 'isPost',
   comment: 'comment',
   finalWritten: 'finalWritten',
+  /** GitHub refused the comment for good (403, 404, 422): the post step does not try (and warn) again */
+  commentRefused: 'commentRefused',
   /** the check run the main step created and has not completed yet (owner, repo, id, link) */
   checkRun: 'checkRun',
 } as const;

@@ -5,14 +5,16 @@
  * `finally`, in this one place.
  */
 import * as core from '@actions/core';
-import { parseConfig, readInputs, type Config } from './config.js';
+import { ineffectiveInputs, parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { InterruptedError, OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
+import { pushNote } from './push-delta.js';
 import { SecretBox } from './redact.js';
 import { realSleep, type Sleep } from './retry.js';
 import type { CheckRunStep } from './steps/check-run.js';
+import { pastRuns } from './limits/ledger.js';
 import { decide } from './steps/decide.js';
 import { stepFingerprint } from './steps/identity.js';
 import { missingApiKey, plan } from './steps/plan.js';
@@ -52,6 +54,7 @@ export async function run(deps: RunDeps): Promise<void> {
     const ctx = parseEvent(deps.env, readEventFile(deps.env));
     const cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     debugConfig(cfg);
+    for (const warning of ineffectiveInputs(raw, cfg)) core.warning(warning);
     // A finalize run answers to no trigger: it reports on the conversations earlier runs handed over.
     if (cfg.mode === 'finalize') return await (await load()).finalize({ cfg, ctx, secrets, signal: deps.signal, now: deps.now ?? Date.now, sleep: deps.sleep ?? realSleep });
 
@@ -70,11 +73,15 @@ export async function run(deps: RunDeps): Promise<void> {
     };
     const planned = await plan(runValue);
     if (planned.kind === 'skip') return await skip(planned.why);
-    const { OpenHandsClient, Reporter, CheckRunStep, act, agentPrOnGitHub, dryRunSummary, hold, waitFinished, waitReady } = await load();
-    const reporter = newReporter(Reporter, runValue, planned.plan);
+    const { OpenHandsClient, Reporter, CheckRunStep, act, agentPrOnGitHub, dryRunSummary, hold, waitFinished, waitReady, checkLimits, refuseOverLimit } = await load();
+    // The cross-run limits, before any paid work (not for a re-run of the same run, which re-attaches).
+    const reRun = planned.plan.sticky?.state?.runId === ctx.runId;
+    const limits = planned.kind === 'run' && !cfg.dryRun && !reRun ? await checkLimits(runValue) : undefined;
+    const reporter = newReporter(Reporter, runValue, planned.plan, limits?.line);
     const held = planned.kind === 'hold' ? planned : undefined;
     if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter, held));
     if (held) return await hold(runValue, held, reporter);
+    if (limits?.refused) return await refuseOverLimit(runValue, planned.plan, reporter, limits.refused);
 
     // The plan refused a run without a key; this keeps the type honest.
     if (!cfg.apiKey) throw missingApiKey();
@@ -158,7 +165,7 @@ async function fail(error: unknown, session: Session | undefined, deps: RunDeps,
   if (paused) r.error = `${message}; ${paused}`;
 }
 
-function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): InstanceType<Later['Reporter']> {
+function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan, limits?: string): InstanceType<Later['Reporter']> {
   const { ctx, cfg } = run;
   return new Reporter(
     {
@@ -178,7 +185,10 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       previous: [...(plan.sticky?.state?.previous ?? [])],
       ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
       ...(cfg.finalize === 'scheduled' ? { finalizeLater: true } : {}),
+      runs: pastRuns(plan.sticky?.state, ctx.runId, run.now()),
+      ...(limits ? { limits } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
+      ...pushFields(plan),
     },
     {
       octokit: cfg.dryRun ? undefined : run.octokit,
@@ -193,6 +203,12 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       sleep: run.sleep,
     },
   );
+}
+
+/** Review that follows pushes: the head this run covers (else the last reviewed one stays), and what it covers. */
+function pushFields(plan: Plan): { headSha?: string; pushNote?: string } {
+  const headSha = plan.headSha ?? plan.sticky?.state?.headSha;
+  return { ...(headSha ? { headSha } : {}), ...(plan.delta ? { pushNote: pushNote(plan.delta) } : {}) };
 }
 
 function debugConfig(cfg: Config): void {

@@ -6,7 +6,8 @@
  */
 import { parseApproval, type ApprovalState } from './approval.js';
 import { MARKER_PREFIX } from './constants.js';
-import type { PastConversation, Report, RunStatus } from './report.js';
+import { SHA_RE } from './push-delta.js';
+import type { PastConversation, PastRun, Report, RunStatus } from './report.js';
 
 export interface MarkerState {
   readonly v: 1;
@@ -27,6 +28,8 @@ export interface MarkerState {
   readonly previous: readonly PastConversation[];
   /** untrusted=ask: the outsider's request held for approval, and who approved it */
   readonly approval?: ApprovalState;
+  /** the pull request's head commit the last review covered (see push-delta.ts) */
+  readonly headSha?: string;
   // Added for finalize runs (src/finalize/), which rebuild the report from the marker alone:
   readonly actor?: string;
   /** the repository the conversation works on */
@@ -39,6 +42,7 @@ export interface MarkerState {
   readonly checkRunId?: number;
   readonly finalizeLater?: boolean;
   readonly goneAt?: number;
+  readonly runs?: readonly PastRun[];
 }
 
 const MAX_PREVIOUS = 10;
@@ -65,6 +69,7 @@ export function markerState(r: Report): MarkerState {
     updatedAt: r.updatedAt,
     previous: r.previous.slice(0, MAX_PREVIOUS),
     ...(r.approval ? { approval: r.approval } : {}),
+    ...(r.headSha ? { headSha: r.headSha } : {}),
     actor: r.actor,
     repo: r.repo,
     cost: r.cost,
@@ -75,6 +80,7 @@ export function markerState(r: Report): MarkerState {
     checkRunId: r.checkRunId,
     finalizeLater: r.finalizeLater,
     goneAt: r.goneAt,
+    runs: r.runs?.length ? r.runs : undefined,
   };
 }
 
@@ -94,7 +100,9 @@ export function parseMarker(body: string, key: string): MarkerState | undefined 
     const s = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as MarkerState;
     if (!(s && s.v === 1 && typeof s.runId === 'string')) return undefined;
     // A damaged approval is dropped, not trusted: nothing is approved from it.
-    const { approval, ...rest } = s;
+    const { approval, headSha, ...rest } = s;
+    // A damaged head is dropped: the next review is a full one.
+    if (typeof headSha === 'string' && SHA_RE.test(headSha)) Object.assign(rest, { headSha });
     const checked = parseApproval(approval);
     return checked ? { ...rest, approval: checked } : rest;
   } catch {

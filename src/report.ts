@@ -79,12 +79,29 @@ export interface Report {
   spent?: { readonly requests: number; readonly tooMany: number };
   /** untrusted=ask: the held request and its approver, kept in the marker (see approval.ts) */
   approval?: ApprovalState;
+  /** a pull request's head commit this run asked the agent about: the next push's review starts from it */
+  headSha?: string;
+  /** what a review that follows pushes covers: only the new commits, or all again after a force-push */
+  pushNote?: string;
   /** the check run on the PR, kept in the marker so a finalize run can complete it */
   checkRunId?: number;
   /** finalize: scheduled: a finalize run reports the end of a handed-over conversation */
   finalizeLater?: boolean;
   /** when a finalize run first found the conversation gone from the service (epoch ms) */
   goneAt?: number;
+  /** earlier paid runs on this comment (who, when, which conversation, its cost then): the cross-run limits read them */
+  runs?: readonly PastRun[];
+  /** the cross-run limits as this run found them, for the job summary (src/limits/) */
+  limits?: string;
+}
+
+/** A run an earlier marker of this comment recorded, kept for the cross-run limits (src/limits/). */
+export interface PastRun {
+  readonly actor: string;
+  /** when it started (epoch ms) */
+  readonly at: number;
+  readonly conversationId?: string;
+  readonly cost?: number;
 }
 
 export interface SandboxQueue {

@@ -13,6 +13,7 @@ import { react, type Reaction } from '../github/reactions.js';
 import { getErrorMessage } from '../errors.js';
 import type { OpenHandsClient } from '../openhands/client.js';
 import type { WorkTarget } from '../prompt.js';
+import type { PushDelta } from '../push-delta.js';
 import type { SecretBox } from '../redact.js';
 import type { Reporter } from '../reporter.js';
 import type { Sleep } from '../retry.js';
@@ -42,6 +43,10 @@ export interface Plan {
   readonly approval?: ApprovalState;
   /** the approved outsider's request, as read at approval time: the prompt and a follow-up use it */
   readonly approved?: ApprovedRequest;
+  /** a pull request's head commit this run asks about, for the marker (steps/since.ts) */
+  readonly headSha?: string;
+  /** what is new since the head the last review covered: the prompt and a follow-up say it */
+  readonly delta?: PushDelta;
 }
 
 /** A run that talks to OpenHands. */

@@ -326,6 +326,63 @@ export function prLabeled(opts: PrLabeledOptions): PullRequestLabeledPayload {
   return p as unknown as PullRequestLabeledPayload;
 }
 
+export interface PrSynchronizeOptions extends RepoOpts {
+  /** the head before the push (payload.before) */
+  before: string;
+  /** the head after it (payload.after, pull_request.head.sha) */
+  after: string;
+  /** default 2 */
+  number?: number;
+  title?: string;
+  body?: string | null;
+  /** default 'changes' */
+  headRef?: string;
+  /** Head branch lives in a fork (`fork-user/<name>`). */
+  fork?: boolean;
+  /** who pushed (payload.sender); default the example's */
+  sender?: string;
+  labels?: string[];
+}
+/** Starts from the first `pull_request` example with action `synchronize` (a push to the PR's branch). */
+export function prSynchronize(opts: PrSynchronizeOptions): WithAction<'pull_request', 'synchronize'> {
+  const p = retarget(webhookExample('pull_request', { action: 'synchronize' }), opts);
+  const repository = obj(p, 'repository');
+  const full = String(repository['full_name']);
+  const [owner = '', name = ''] = full.split('/');
+  const number = opts.number ?? 2;
+  p['number'] = number;
+  p['before'] = opts.before;
+  p['after'] = opts.after;
+  const pr = obj(p, 'pull_request');
+  pullUrls(pr, full, number);
+  if (opts.title !== undefined) pr['title'] = opts.title;
+  if (opts.body !== undefined) pr['body'] = opts.body;
+  pr['labels'] = (opts.labels ?? []).map((l) => labelObject(full, l));
+  pr['draft'] = false;
+  const base = obj(pr, 'base');
+  base['ref'] = String(repository['default_branch']);
+  base['label'] = `${owner}:${String(base['ref'])}`;
+  base['repo'] = structuredClone(repository);
+  const head = obj(pr, 'head');
+  const headRef = opts.headRef ?? 'changes';
+  head['ref'] = headRef;
+  head['sha'] = opts.after;
+  if (opts.fork) {
+    const forkRepo = repositoryFor(repository, `fork-user/${name}`, String(repository['default_branch']));
+    forkRepo['owner'] = webhookUser('fork-user', 'User');
+    forkRepo['fork'] = true;
+    head['repo'] = forkRepo;
+    head['user'] = webhookUser('fork-user', 'User');
+    head['label'] = `fork-user:${headRef}`;
+  } else {
+    head['repo'] = structuredClone(repository);
+    head['user'] = structuredClone(repository['owner']);
+    head['label'] = `${owner}:${headRef}`;
+  }
+  setSender(p, opts.sender);
+  return p as unknown as WithAction<'pull_request', 'synchronize'>;
+}
+
 export interface IssueCommentOptions extends RepoOpts {
   body: string;
   /** The comment is on a pull request (issue.pull_request is set). */

@@ -63,6 +63,15 @@ function longestWaitMinutes(inputs: Record<string, string>): number {
 const SELECTIVE_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review_comment', 'pull_request_target'];
 const PR_EVENTS = ['pull_request', 'issue_comment', 'pull_request_review_comment', 'pull_request_target'];
 
+/** The permissions the action's outputs need that a workflow forgets (the docs' permission table, checked). */
+function permissionProblems(text: string): string[] {
+  const wf = parseYaml(text) as Workflow;
+  const pr = wf.permissions?.['pull-requests'];
+  return /outputs\.pr-(url|number)\b/.test(text) && pr !== 'read' && pr !== 'write'
+    ? ['reads pr-url/pr-number without pull-requests: read']
+    : [];
+}
+
 describe('workflows', async () => {
   const lint = await createLinter();
 
@@ -108,6 +117,16 @@ describe('example rules', () => {
     if (checkRunOn && Object.keys(wf.on).some((e) => PR_EVENTS.includes(e))) expect(wf.permissions?.checks).toBe('write');
   });
 
+  it.each(Object.keys(examples))('%s: pull-requests read or write wherever a step reads pr-number or pr-url', (name) => {
+    expect(permissionProblems(readFileSync(path.join(root, `examples/${name}.yml`), 'utf8'))).toEqual([]);
+  });
+
+  it('the pr-url permission rule can fail: a workflow reading pr-url without pull-requests access', () => {
+    const wf = 'permissions:\n  issues: write\njobs:\n  a:\n    steps:\n      - env:\n          U: ${{ steps.agent.outputs.pr-url }}\n';
+    expect(permissionProblems(wf)).toEqual(['reads pr-url/pr-number without pull-requests: read']);
+    expect(permissionProblems(wf.replace('issues: write', 'pull-requests: read'))).toEqual([]);
+  });
+
   it('label and mention share one group per issue/PR, never cancel, and hand over once the agent works', () => {
     const label = examples.label?.jobs.agent as Job;
     const mention = examples.mention?.jobs.agent as Job;
@@ -132,8 +151,12 @@ describe('example rules', () => {
     expect(job.if).toContain('github.event.pull_request.draft == false');
     const inputs = actionInputs(job)[0] as Record<string, string>;
     expect(inputs).toMatchObject({ trigger: 'always', wait: 'finished', 'check-run': 'auto' });
-    expect(inputs['comment-key']).toMatch(/^[\w-]+$/); // stable: no per-run expression
-    expect(inputs.prompt).toBeTruthy();
+    expect(inputs['comment-key']).toMatch(/^[\w-]+$/); // stable: no per-run expression: its marker keeps the reviewed head
+    // The default review prompt (it says what is new since the reviewed commit), and pushes follow up in the PR's conversation.
+    expect(inputs.prompt).toBe('');
+    expect(inputs['follow-up']).toBe('auto');
+    // Never cancelled: a cancelled review would leave its head in the marker unreviewed.
+    expect(job.concurrency?.['cancel-in-progress']).toBe(false);
   });
 });
 

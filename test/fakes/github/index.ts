@@ -20,12 +20,13 @@
  * Layout: model.ts (types, helpers), store.ts (state), render.ts (JSON shapes),
  * http.ts (recording, faults, auth, routing), and one file per resource:
  * comments, reactions, issues (with pulls and the timeline), checks,
- * permissions, users. Faults (`addFault`) are queued per route: 5xx, GitHub's
+ * permissions, users, git (commits, compare, Actions jobs). Faults (`addFault`) are queued per route: 5xx, GitHub's
  * secondary and primary rate limits, a write applied then answered 500, a
  * connection reset before or after applying, a delay.
  */
 import { checkRoutes } from './checks.ts';
 import { commentRoutes } from './comments.ts';
+import { gitApi } from './git.ts';
 import { createHelpers, serve } from './http.ts';
 import { issueRoutes } from './issues.ts';
 import type { GitHubFake, GitHubFakeOptions } from './model.ts';
@@ -36,12 +37,15 @@ import { createStore } from './store.ts';
 import { userRoutes } from './users.ts';
 
 export * from './model.ts';
+export type { CommitSeed, FileChangeSeed, JobSeed, WorkflowRunSeed } from './git.ts';
 
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const s = createStore(options);
   const r = createRender(s);
   const h = createHelpers(s);
+  const git = gitApi(s, r, h);
   const routes = [
+    ...git.routes,
     ...userRoutes(s, r),
     ...issueRoutes(s, r, h),
     ...commentRoutes(s, r, h),
@@ -87,10 +91,14 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     },
     addComment: s.addComment,
     addIssue: s.addIssue,
+    pushCommits: git.pushCommits,
+    forcePush: git.forcePush,
+    addWorkflowRun: git.addWorkflowRun,
     addFault: pipe.addFault,
     clearFaults: pipe.clearFaults,
     reset() {
       s.seed();
+      git.reset();
       pipe.requests.length = 0;
       pipe.clearFaults();
     },

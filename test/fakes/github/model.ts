@@ -229,6 +229,12 @@ export interface GitHubFake {
   setUnknownPermission(mode: 'none' | 404 | 500): void;
   addComment(seed: CommentSeed): FakeComment;
   addIssue(seed: IssueSeed): FakeIssue;
+  /** Pushes commits onto a pull request's head (see git.ts). Returns their shas, oldest first. */
+  pushCommits(prNumber: number, commits: import('./git.ts').CommitSeed[], repo?: string): string[];
+  /** Rewrites a pull request's commits on its base (a force-push). Returns their shas. */
+  forcePush(prNumber: number, commits: import('./git.ts').CommitSeed[], repo?: string): string[];
+  /** A workflow run's jobs, for the Actions jobs routes. */
+  addWorkflowRun(seed: import('./git.ts').WorkflowRunSeed): void;
   /** Queues a fault: the first queued fault matching a request hits it (`times` times). */
   addFault(fault: FaultSpec): void;
   setChecksPermission(mode: 'write' | 'none'): void;
