@@ -72,9 +72,10 @@ describe('the sandbox cap (max-sandboxes)', () => {
     // The service's cap (6) two above max-sandboxes, as the default (8 on 10) leaves it.
     w = await world({ emulator: { maxSandboxes: 6 }, github: { issues: issues(40, 6) } });
     const webApp = await webAppConversation();
-    // Agents work 4 s: the fourth and later runs find the account full of working agents.
-    w.emu.setDefaultScenario({ phaseMs: 20, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 4000, status: 'finished' }] });
-    const inputs = { wait: 'ready', 'max-sandboxes': '4', 'ready-timeout': '20s' };
+    // Agents work 8 s (far longer than a run takes to spawn and look, even on a busy machine):
+    // the fourth and later runs find the account full of working agents.
+    w.emu.setDefaultScenario({ phaseMs: 20, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 8000, status: 'finished' }] });
+    const inputs = { wait: 'ready', 'max-sandboxes': '4', 'ready-timeout': '24s' };
     // Label events a few hundred ms apart. Once a run has ended (so nobody reads its answer any
     // more), its finished conversation is aged past the queue's one-minute grace.
     const runs: Promise<ActionRun>[] = [];
