@@ -50,6 +50,8 @@ export interface Config {
   /** USD; undefined = no cap */
   readonly maxCost: number | undefined;
   readonly checkRun: boolean;
+  /** start only while fewer of the account's sandboxes run or start; 0 = do not look */
+  readonly maxSandboxes: number;
   /** run: trigger and follow a conversation; finalize: bring handed-over comments to their end (src/finalize/) */
   readonly mode: 'run' | 'finalize';
   /** scheduled: a finalize workflow reports the end of a handed-over conversation */
@@ -61,6 +63,12 @@ export interface Config {
   readonly maxRunsPerPerson: { readonly runs: number; readonly windowMs: number } | undefined;
   readonly maxRunsExempt: 'maintainers' | 'none';
 }
+
+/**
+ * max-sandboxes' default: two below the service's cap of 10 (§9; Cloud's own value is not
+ * published), so a person's web-app conversations and a start that raced ours still fit.
+ */
+export const DEFAULT_MAX_SANDBOXES = 8;
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
 
@@ -193,6 +201,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     maxCost24hScope: check(() => oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const), 'repository'),
     maxRunsPerPerson: check(() => runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)), undefined),
     maxRunsExempt: check(() => oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const), 'maintainers'),
+    maxSandboxes: check(() => count(INPUT.maxSandboxes, opt(INPUT.maxSandboxes) ?? String(DEFAULT_MAX_SANDBOXES)), DEFAULT_MAX_SANDBOXES),
   } satisfies Config;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ConfigError(errors.map((e) => e.input), errors.map((e) => e.message).join('\n'), { combined: true });
@@ -269,6 +278,11 @@ function runsPer(input: string, text: string | undefined): { runs: number; windo
     throw new ConfigError(input, `expected runs/duration such as 5/1h (at most 5 runs a person starts in any hour), got '${text}'`);
   }
   return { runs, windowMs };
+}
+
+function count(input: string, text: string): number {
+  if (!/^\d{1,3}$/.test(text)) throw new ConfigError(input, `expected a whole number from 0 to 999 (0 = do not look at the account's sandboxes), got '${text}'`);
+  return Number(text);
 }
 
 function duration(input: string, text: string): number {

@@ -28,6 +28,7 @@ export const INPUT = {
   onTimeout: 'on-timeout',
   maxCost: 'max-cost',
   checkRun: 'check-run',
+  maxSandboxes: 'max-sandboxes',
   mode: 'mode',
   finalize: 'finalize',
   maxCost24h: 'max-cost-24h',

@@ -50,6 +50,14 @@ export class StartFailedError extends Error {
   }
 }
 
+/** The service took the sandbox away from under the run (its sandbox cap paused it): the agent's work stopped. */
+export class InterruptedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** A wait passed its deadline. */
 export class TimeoutError extends Error {
   constructor(what: string, input: string, ms: number) {
@@ -110,6 +118,7 @@ export function statusOf(error: unknown, cancelled: boolean): RunStatus {
   if (cancelled) return 'cancelled';
   if (error instanceof TimeoutError) return 'timed_out';
   if (error instanceof OverBudgetError) return 'over_budget';
+  if (error instanceof InterruptedError) return 'interrupted';
   return 'error';
 }
 

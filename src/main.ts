@@ -7,7 +7,7 @@
 import * as core from '@actions/core';
 import { ineffectiveInputs, parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
-import { OpenHandsApiError, OverBudgetError, StartFailedError, TimeoutError, getErrorMessage, statusOf } from './errors.js';
+import { InterruptedError, OpenHandsApiError, OverBudgetError, StartFailedError, TimeoutError, getErrorMessage, statusOf } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
 import { pushNote } from './push-delta.js';
@@ -16,6 +16,7 @@ import { realSleep, type Sleep } from './retry.js';
 import type { CheckRunStep } from './steps/check-run.js';
 import { pastRuns } from './limits/ledger.js';
 import { decide } from './steps/decide.js';
+import { stepFingerprint } from './steps/identity.js';
 import { missingApiKey, plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
 
@@ -129,8 +130,9 @@ async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | und
   const { renderSummary, writeSummary, STATUS } = await load();
   const { reporter } = s;
   reporter.report.final = true;
-  // The check run's id goes into the marker: a finalize run completes it (src/finalize/).
-  await reporter.update(checks?.id !== undefined ? { checkRunId: checks.id } : {}, { force: true });
+  // What the run spent of the account's shared request budget (summary, details); the check run's
+  // id goes into the marker: a finalize run completes it (src/finalize/).
+  await reporter.update({ spent: s.client.spent(), ...(checks?.id !== undefined ? { checkRunId: checks.id } : {}) }, { force: true });
   await checks?.complete(reporter.report);
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
@@ -154,7 +156,8 @@ async function fail(error: unknown, session: Session | undefined, deps: RunDeps,
     await writeSummary(`### OpenHands · ${STATUS[status].headline}\n\n\`\`\`text\n${message}\n\`\`\``, (t) => secrets.redact(t));
     return;
   }
-  const known = error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError;
+  const known =
+    error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError || error instanceof InterruptedError;
   if (!known && !cancelled) core.debug(String((error as Error)?.stack ?? error));
   const r = session.reporter.report;
   r.status = status;
@@ -176,6 +179,7 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan, limits?:
       runUrl: ctx.runUrl,
       runId: ctx.runId,
       runAttempt: ctx.runAttempt,
+      step: stepFingerprint(run, plan.work),
       startedAt: run.now(),
       updatedAt: run.now(),
       actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,

@@ -22,6 +22,8 @@ export interface MarkerState {
   readonly final: boolean;
   readonly runId: string;
   readonly runAttempt: number;
+  /** the fingerprint of the step that wrote it (steps/identity.ts) */
+  readonly step?: string;
   readonly startedAt: number;
   readonly updatedAt: number;
   readonly previous: readonly PastConversation[];
@@ -63,6 +65,7 @@ export function markerState(r: Report): MarkerState {
     final: r.final,
     runId: r.runId,
     runAttempt: r.runAttempt,
+    ...(r.step ? { step: r.step } : {}),
     startedAt: r.startedAt,
     updatedAt: r.updatedAt,
     previous: r.previous.slice(0, MAX_PREVIOUS),

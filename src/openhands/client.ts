@@ -8,7 +8,7 @@ import Bottleneck from 'bottleneck/light.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { OpenHandsApiError } from '../errors.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
+import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
 import { ensureJson, firstContactError, httpError, networkError, parse, tooOld } from './answers.js';
 import {
   ConversationListSchema,
@@ -50,6 +50,17 @@ export const NOT_FOUND_TRIES = 3;
 /** Least time between two requests of one run: at most ~7 a second against the account's 10. */
 export const MIN_GAP_MS = 150;
 
+/** What one run spent of the account's request budget (§14.6): app-server requests, and 429 answers among them. */
+export interface Spent {
+  readonly requests: number;
+  readonly tooMany: number;
+}
+
+/** A sandbox as `/api/v1/sandboxes/search` lists it (§9). */
+export const SandboxSchema = v.looseObject({ id: v.string(), status: v.string(), created_at: v.nullish(v.string()) });
+export type Sandbox = v.InferOutput<typeof SandboxSchema>;
+const SandboxPageSchema = v.looseObject({ items: v.array(SandboxSchema), next_page_id: v.nullish(v.string()) });
+
 export interface Page<T> {
   readonly items: T[];
   readonly nextPageId: string | null;
@@ -73,6 +84,10 @@ export class OpenHandsClient {
   readonly #dispatcher: Dispatcher;
   readonly #pace: Bottleneck;
   #legacyEvents = false;
+  #requests = 0;
+  #tooMany = 0;
+  /** epoch ms before which no request is sent: the account's window is closed (a 429's Retry-After) */
+  #closedUntil = 0;
   /** the server has answered once as OpenHands does (JSON from /api/v1): failures stop pointing at base-url */
   #answered: boolean;
 
@@ -88,6 +103,29 @@ export class OpenHandsClient {
 
   async close(): Promise<void> {
     if (!this.#o.dispatcher) await this.#dispatcher.close();
+  }
+
+  /** App-server requests sent so far, and how many were answered 429. */
+  spent(): Spent {
+    return { requests: this.#requests, tooMany: this.#tooMany };
+  }
+
+  /**
+   * A 429 closes the account's fixed window (§9, §14.6) for every request of the run, not only
+   * the one retried: nothing is sent before Retry-After, plus a jitter of up to 1.5 s, so that the
+   * runs of a burst, which all met the same closed window, do not come back in one lockstep.
+   */
+  #onTooMany(retryAfterMs: number | undefined): void {
+    this.#tooMany++;
+    const now = Date.now();
+    const until = now + Math.min(retryAfterMs ?? 1000, 120_000) + Math.round(1500 * (this.#o.random ?? Math.random)());
+    this.#closedUntil = Math.max(this.#closedUntil, until);
+  }
+
+  /** GET /api/v1/sandboxes/search: one page of the account's sandboxes with their status (§9, §15.7). */
+  async searchSandboxes(pageId?: string): Promise<Page<Sandbox>> {
+    const page = await this.#call('GET', '/api/v1/sandboxes/search', { query: { limit: 100, page_id: pageId }, schema: SandboxPageSchema, retry: true });
+    return { items: page.items, nextPageId: page.next_page_id ?? null };
   }
 
   /** POST /api/v1/app-conversations: one attempt, never retried here; `timeoutMs` caps the wait for its answer. */
@@ -251,6 +289,9 @@ export class OpenHandsClient {
       }
     };
     const send = async (): Promise<T> => {
+      const closed = this.#closedUntil - Date.now();
+      if (closed > 0) await (this.#o.sleep ?? realSleep)(closed, this.#o.signal);
+      this.#requests++;
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {
@@ -267,6 +308,7 @@ export class OpenHandsClient {
       }
       if (res.statusCode >= 300) {
         const error = await httpError(method, url, res, this.#o.baseUrl);
+        if (res.statusCode === 429) this.#onTooMany(error.retryAfterMs);
         // A JSON error (401 with OpenHands' body, 422, 429, 5xx from the app) is the server itself
         // speaking; an HTML page, a 405 or a bare 404 may be anything at that URL.
         const json = String(res.headers['content-type'] ?? '').includes('json');

@@ -74,6 +74,10 @@ function detailsBlock(r: Report, open: boolean): string {
     ...item('Sandbox', r.sandboxStatus, r.sandboxId),
     ...item('Agent', r.executionStatus),
     ...item('Comment key', r.key),
+    ...(r.queue && (r.queue.waitedMs > 0 || r.queue.paused.length)
+      ? [`- Sandbox queue: waited ${Math.round(r.queue.waitedMs / 1000)} s (max-sandboxes ${r.queue.limit})${r.queue.paused.length ? `; paused ${r.queue.paused.length} finished conversation(s) of this action to make room` : ''}`]
+      : []),
+    ...(r.spent ? [`- OpenHands requests: ${code(String(r.spent.requests))}${r.spent.tooMany ? ` (${r.spent.tooMany} answered 429: the account's 100 a minute were used up)` : ''}`] : []),
   ];
   return `<details${open ? ' open' : ''}><summary>Run details</summary>\n\n${rows.join('\n')}\n\n</details>`;
 }

@@ -5,15 +5,15 @@
  */
 import * as core from '@actions/core';
 import { INPUT } from '../constants.js';
-import { DeadStartError, TimeoutError } from '../errors.js';
+import { DeadStartError, InterruptedError, TimeoutError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
-import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
+import { lastExecutionStatus, readConversation, usage, type ConversationView } from '../openhands/conversation.js';
 import { assertReady, hexId, phaseLimitMs, waitForStartTask } from '../openhands/start.js';
-import { START_TERMINAL, type StartTask } from '../openhands/types.js';
+import { EXECUTION_TERMINAL, START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
 import { pauseLostSandbox } from './pause.js';
-import { reactLater, type Session } from './run.js';
+import { reactLater, readyDeadline, type Session } from './run.js';
 
 /** The service's view, as Report fields. */
 export function viewPatch(v: ConversationView): Partial<Report> {
@@ -36,9 +36,10 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
     try {
       ready = await core.group('Wait until ready', () =>
         waitForStartTask({ client: s.client, sleep: run.sleep, now: run.now, signal: run.signal }, started.task, {
-          deadline: reporter.report.startedAt + run.cfg.readyTimeoutMs,
+          deadline: readyDeadline(s),
           timeoutMs: run.cfg.readyTimeoutMs,
           onTask: (t) => onTask(s, t, started.proposedId),
+          crowd: started.crowd,
         }),
       );
     } catch (error) {
@@ -55,10 +56,26 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   if (!conversationId) throw new Error(`The start task ${ready.id} is READY but names no conversation`);
   // An earlier attempt may have been cancelled, which paused the sandbox.
   if (started.reattached) await ensureRunning(s, conversationId);
-  const view = await checkSandboxOwnership(s, conversationId);
+  let view = await checkSandboxOwnership(s, conversationId);
+  // READY is not success when the service paused the sandbox meanwhile (§14.5, §15.1: any start
+  // or resume on the account pauses its oldest running sandboxes beyond the cap) while the agent
+  // worked: it does not go on. One that had already finished lost nothing (the events say which).
+  if (view.sandboxStatus === 'PAUSED') {
+    view = { ...view, executionStatus: await lastExecutionStatus(s.client, conversationId) };
+    await reporter.update(viewPatch(view));
+    if (!EXECUTION_TERMINAL.has(view.executionStatus ?? '')) throw pausedByService(view);
+  }
   reactLater(run, 'rocket');
   await setTitle(s, conversationId, view);
   return conversationId;
+}
+
+function pausedByService(view: ConversationView): InterruptedError {
+  return new InterruptedError(
+    `The conversation reached READY, but the service had already paused its sandbox (agent ${view.executionStatus ?? 'stopped'}): ` +
+      "most likely the account's sandbox cap, as every start or resume on the account pauses its oldest running sandboxes beyond it. " +
+      'The agent does not go on by itself; lower max-sandboxes if other runs or the web app use the account at the same time.',
+  );
 }
 
 /** How long a start whose ready-timeout passed before it made its sandbox is still watched (the server's sandbox wait is 120 s, §15.1). */

@@ -58,6 +58,12 @@ export interface Session {
 }
 
 
+/** When READY must have come: ready-timeout after the run began, not counting a wait in the sandbox queue. */
+export function readyDeadline(s: Pick<Session, 'run' | 'reporter'>): number {
+  const r = s.reporter.report;
+  return r.startedAt + (r.queue?.waitedMs ?? 0) + s.run.cfg.readyTimeoutMs;
+}
+
 /** Redacted log line. */
 export function log(run: Pick<Run, 'secrets'>, message: string): void {
   core.info(run.secrets.redact(message));

@@ -120,6 +120,11 @@ export abstract class Lifecycle {
     };
     this.tasks.set(task.id, task);
     this.transition('start-task', task.id, task.conversationId, null, 'WORKING', at);
+    // §15.1: start_sandbox (or resume_sandbox) runs in the WORKING phase, and its first act is
+    // pause_old_sandboxes (§14.5): a start pauses the oldest RUNNING sandboxes before it reports
+    // WAITING_FOR_SANDBOX. A start on an existing RUNNING sandbox starts nothing, so sweeps nothing.
+    const wanted = request.sandboxId ? this.sandboxes.get(request.sandboxId) : undefined;
+    if (!request.sandboxId || wanted?.status === 'PAUSED') this.pauseOldSandboxes(user);
     this.scheduleLeave(task);
     return task;
   }
@@ -195,13 +200,9 @@ export abstract class Lifecycle {
       const sb = this.sandboxes.get(wanted);
       if (!sb || sb.user !== task.user || sb.status === 'MISSING') return; // ERROR when the phase ends
       task.sandboxId = sb.id;
-      if (sb.status === 'PAUSED') {
-        this.pauseOldSandboxes(task.user);
-        this.setSandboxStatus(sb, 'STARTING');
-      }
+      if (sb.status === 'PAUSED') this.setSandboxStatus(sb, 'STARTING');
       return;
     }
-    this.pauseOldSandboxes(task.user);
     // A new sandbox takes the client's conversation hex as its id, else a random base62 id (§5).
     const id = (this.opts.legacy ? null : task.request.conversationHex) ?? base62(22);
     const sb: Sandbox = {
