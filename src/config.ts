@@ -54,6 +54,10 @@ export interface Config {
   readonly mode: 'run' | 'finalize';
   /** scheduled: a finalize workflow reports the end of a handed-over conversation */
   readonly finalize: 'none' | 'scheduled';
+  /** the CI fix loop (a failed workflow_run of a pull request): attempts per pull request */
+  readonly maxAttempts: number;
+  /** the label that stops the CI fix loop on a pull request */
+  readonly stopLabel: string;
 }
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
@@ -153,6 +157,8 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
     mode: oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const),
     finalize: oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const),
+    maxAttempts: count(INPUT.maxAttempts, opt(INPUT.maxAttempts) ?? '3', 1, 20),
+    stopLabel: opt(INPUT.stopLabel) ?? 'openhands-stop',
   } satisfies Config);
 }
 
@@ -186,6 +192,12 @@ function money(input: string, text: string | undefined): number | undefined {
   const usd = m ? Number(m[1]) : NaN;
   if (!(usd > 0)) throw new ConfigError(input, `expected an amount in US dollars above 0, such as 2.50, got '${text}'`);
   return usd;
+}
+
+function count(input: string, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(input, `expected a whole number from ${min} to ${max}, got '${text}'`);
+  return n;
 }
 
 function duration(input: string, text: string): number {

@@ -30,6 +30,8 @@ export const INPUT = {
   checkRun: 'check-run',
   mode: 'mode',
   finalize: 'finalize',
+  maxAttempts: 'max-attempts',
+  stopLabel: 'stop-label',
 } as const;
 
 export const OUTPUT = {
