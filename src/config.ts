@@ -58,6 +58,12 @@ export interface Config {
   readonly maxAttempts: number;
   /** the label that stops the CI fix loop on a pull request */
   readonly stopLabel: string;
+  /** USD over a rolling 24 h for this repository (or this workflow's comment-key); undefined = no cap (src/limits/) */
+  readonly maxCost24h: number | undefined;
+  readonly maxCost24hScope: 'repository' | 'workflow';
+  /** runs one person may start in a window; undefined = no limit */
+  readonly maxRunsPerPerson: { readonly runs: number; readonly windowMs: number } | undefined;
+  readonly maxRunsExempt: 'maintainers' | 'none';
 }
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
@@ -159,6 +165,10 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     finalize: oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const),
     maxAttempts: count(INPUT.maxAttempts, opt(INPUT.maxAttempts) ?? '3', 1, 20),
     stopLabel: opt(INPUT.stopLabel) ?? 'openhands-stop',
+    maxCost24h: money(INPUT.maxCost24h, opt(INPUT.maxCost24h)),
+    maxCost24hScope: oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const),
+    maxRunsPerPerson: runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)),
+    maxRunsExempt: oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const),
   } satisfies Config);
 }
 
@@ -198,6 +208,18 @@ function count(input: string, text: string, min: number, max: number): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(n >= min && n <= max)) throw new ConfigError(input, `expected a whole number from ${min} to ${max}, got '${text}'`);
   return n;
+}
+
+/** `5/1h`: at most 5 runs in any hour. */
+function runsPer(input: string, text: string | undefined): { runs: number; windowMs: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\s*\/\s*(\S+)$/.exec(text);
+  const runs = m ? Number(m[1]) : NaN;
+  const windowMs = m ? parseDuration(m[2] as string) : undefined;
+  if (!(runs >= 1) || windowMs === undefined) {
+    throw new ConfigError(input, `expected runs/duration such as 5/1h (at most 5 runs a person starts in any hour), got '${text}'`);
+  }
+  return { runs, windowMs };
 }
 
 function duration(input: string, text: string): number {

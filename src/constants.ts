@@ -32,6 +32,10 @@ export const INPUT = {
   finalize: 'finalize',
   maxAttempts: 'max-attempts',
   stopLabel: 'stop-label',
+  maxCost24h: 'max-cost-24h',
+  maxCost24hScope: 'max-cost-24h-scope',
+  maxRunsPerPerson: 'max-runs-per-person',
+  maxRunsExempt: 'max-runs-exempt',
 } as const;
 
 export const OUTPUT = {

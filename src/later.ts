@@ -17,3 +17,5 @@ export { waitReady } from './steps/follow.js';
 export { statusOf, stopSpending } from './steps/outcome.js';
 export { renderSummary, writeSummary } from './summary.js';
 export { finalize } from './finalize/run.js';
+export { checkLimits } from './limits/check.js';
+export { refuseOverLimit } from './limits/refuse.js';

@@ -16,6 +16,7 @@ import type { Report } from './report.js';
 import { SecretBox } from './redact.js';
 import { realSleep, type Sleep } from './retry.js';
 import type { CheckRunStep } from './steps/check-run.js';
+import { pastRuns } from './limits/ledger.js';
 import { decide } from './steps/decide.js';
 import { missingApiKey, plan } from './steps/plan.js';
 import { reactLater, type Plan, type Run, type Session } from './steps/run.js';
@@ -74,11 +75,15 @@ export async function run(deps: RunDeps): Promise<void> {
     if (planned.kind === 'skip') return await skip(planned.why);
     // A workflow_run's pull request (the CI fix loop) is the run's subject from here on.
     if (planned.plan.subject) runValue = { ...runValue, ctx: { ...runValue.ctx, subject: planned.plan.subject } };
-    const { OpenHandsClient, Reporter, CheckRunStep, act, agentPrOnGitHub, dryRunSummary, hold, waitFinished, waitReady } = await load();
-    const reporter = newReporter(Reporter, runValue, planned.plan);
+    const { OpenHandsClient, Reporter, CheckRunStep, act, agentPrOnGitHub, dryRunSummary, hold, waitFinished, waitReady, checkLimits, refuseOverLimit } = await load();
+    // The cross-run limits, before any paid work (not for a re-run of the same run, which re-attaches).
+    const reRun = planned.plan.sticky?.state?.runId === ctx.runId;
+    const limits = planned.kind === 'run' && !cfg.dryRun && !reRun ? await checkLimits(runValue) : undefined;
+    const reporter = newReporter(Reporter, runValue, planned.plan, limits?.line);
     const held = planned.kind === 'hold' ? planned : undefined;
     if (cfg.dryRun) return await skip('dry-run', dryRunSummary(runValue, planned.plan, reporter, held));
     if (held) return await hold(runValue, held, reporter);
+    if (limits?.refused) return await refuseOverLimit(runValue, planned.plan, reporter, limits.refused);
 
     // The plan refused a run without a key; this keeps the type honest.
     if (!cfg.apiKey) throw missingApiKey();
@@ -160,7 +165,7 @@ async function fail(error: unknown, session: Session | undefined, deps: RunDeps,
   if (paused) r.error = `${message}; ${paused}`;
 }
 
-function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): InstanceType<Later['Reporter']> {
+function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan, limits?: string): InstanceType<Later['Reporter']> {
   const { ctx, cfg } = run;
   return new Reporter(
     {
@@ -179,6 +184,8 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan): Instanc
       previous: [...(plan.sticky?.state?.previous ?? [])],
       ...(cfg.maxCost !== undefined ? { maxCost: cfg.maxCost } : {}),
       ...(cfg.finalize === 'scheduled' ? { finalizeLater: true } : {}),
+      runs: pastRuns(plan.sticky?.state, ctx.runId, run.now()),
+      ...(limits ? { limits } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
       ...loopFields(plan),
     },

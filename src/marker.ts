@@ -8,7 +8,7 @@ import { parseApproval, type ApprovalState } from './approval.js';
 import { MARKER_PREFIX } from './constants.js';
 import { parseFixState, type FixState } from './ci-fix.js';
 import { SHA_RE } from './push-delta.js';
-import type { PastConversation, Report, RunStatus } from './report.js';
+import type { PastConversation, PastRun, Report, RunStatus } from './report.js';
 
 export interface MarkerState {
   readonly v: 1;
@@ -43,6 +43,7 @@ export interface MarkerState {
   readonly checkRunId?: number;
   readonly finalizeLater?: boolean;
   readonly goneAt?: number;
+  readonly runs?: readonly PastRun[];
 }
 
 const MAX_PREVIOUS = 10;
@@ -80,6 +81,7 @@ export function markerState(r: Report): MarkerState {
     checkRunId: r.checkRunId,
     finalizeLater: r.finalizeLater,
     goneAt: r.goneAt,
+    runs: r.runs?.length ? r.runs : undefined,
   };
 }
 

@@ -86,6 +86,19 @@ export interface Report {
   finalizeLater?: boolean;
   /** when a finalize run first found the conversation gone from the service (epoch ms) */
   goneAt?: number;
+  /** earlier paid runs on this comment (who, when, which conversation, its cost then): the cross-run limits read them */
+  runs?: readonly PastRun[];
+  /** the cross-run limits as this run found them, for the job summary (src/limits/) */
+  limits?: string;
+}
+
+/** A run an earlier marker of this comment recorded, kept for the cross-run limits (src/limits/). */
+export interface PastRun {
+  readonly actor: string;
+  /** when it started (epoch ms) */
+  readonly at: number;
+  readonly conversationId?: string;
+  readonly cost?: number;
 }
 
 export function conversationUrl(baseUrl: string, id: string): string {

@@ -5,7 +5,9 @@ import type { Report } from './report.js';
 
 /** The job summary: the comment's markdown, with "Run details" unfolded (read once, after the run). */
 export function renderSummary(r: Report): string {
-  return renderReportMarkdown(r, { detailsOpen: true });
+  const md = renderReportMarkdown(r, { detailsOpen: true });
+  // The cross-run limits (src/limits/) are the job summary's: the comment is about the conversation.
+  return r.limits ? `${md}\n\n${r.limits}` : md;
 }
 
 /** Writes the job summary (redacted); where the runner offers none (local runs), only logs why. */

@@ -15,6 +15,11 @@ export const FINALIZE_LOOKBACK_MS = 7 * 24 * 3600_000;
 /** A run that ended while the agent went on: its comment waits for a finalize run. */
 const HANDED_OVER: ReadonlySet<RunStatus> = new Set(['started', 'ready', 'followed_up']);
 
+/** A final marker whose run handed a conversation over before the agent ended. */
+export function isHandedOver(s: MarkerState | undefined): s is MarkerState & { readonly conversationId: string } {
+  return Boolean(s?.final && HANDED_OVER.has(s.status) && s.conversationId);
+}
+
 export interface Tracked {
   readonly comment: RepoStickyComment;
   readonly state: MarkerState & { readonly conversationId: string };
@@ -30,12 +35,12 @@ export function trackedComments(comments: readonly RepoStickyComment[]): { track
   const duplicates: RepoStickyComment[] = [];
   for (const comment of [...comments].sort((a, b) => a.id - b.id)) {
     const state = comment.state;
-    if (!state?.final || !HANDED_OVER.has(state.status) || !state.conversationId) continue;
+    if (!isHandedOver(state)) continue;
     if (byConversation.has(state.conversationId)) {
       duplicates.push(comment);
       continue;
     }
-    byConversation.set(state.conversationId, { comment, state: { ...state, conversationId: state.conversationId } });
+    byConversation.set(state.conversationId, { comment, state });
   }
   return { tracked: [...byConversation.values()], duplicates };
 }
@@ -71,6 +76,7 @@ export function reportOf(t: Tracked, ctx: EventContext, cfg: Config): Report {
     ...(s.finalizeLater ? { finalizeLater: true } : {}),
     ...(s.goneAt !== undefined ? { goneAt: s.goneAt } : {}),
     ...(s.approval ? { approval: s.approval } : {}),
+    ...(s.runs?.length ? { runs: s.runs } : {}),
     // the reviewed head: the next push's review starts from it (push-delta.ts)
     ...(s.headSha ? { headSha: s.headSha } : {}),
     // the CI fix loop's counter: a rewrite must not reset the budget

@@ -49,6 +49,14 @@ export async function findTrackingIssue(
   }
 }
 
+/** The user's role on the repository: admin, maintain, write, triage or read (or a custom role's name). */
+export async function getRole(octokit: Octokit, owner: string, repo: string, login: string): Promise<string> {
+  const { data } = await github(`checking ${login}'s role on ${owner}/${repo}`, () =>
+    octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login }),
+  );
+  return data.role_name || data.permission;
+}
+
 export async function getPermission(octokit: Octokit, owner: string, repo: string, login: string): Promise<string> {
   const { data } = await github(`checking ${login}'s permission on ${owner}/${repo}`, () =>
     octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login }),

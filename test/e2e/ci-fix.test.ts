@@ -86,7 +86,7 @@ describe('the budget', () => {
     const writes = w.gh.countWrites();
     const fourth = await failOnNewPush({ message: 'Another push' });
     expect(fourth.run.outputs.status).toBe('skipped');
-    expect(fourth.run.outputs['skip-reason']).toMatch(/made 2 attempts/);
+    expect(fourth.run.outputs['skip-reason']).toMatch(/the CI fix attempts on pull request #2 are spent \(2 of max-attempts 2\)/);
     expect(w.gh.countWrites()).toBe(writes);
     expect(stickies()[0]?.body).toBe(body);
     expect(w.emu.requests.length).toBe(requestsBefore);
@@ -149,5 +149,18 @@ describe('no new attempt', () => {
     const run = await w.run({ event: 'workflow_run', payload: workflowRunCompleted({ id: 8101, headSha: old as string, pullNumber: 2 }), runId: '8102', inputs: FIX });
     expect(run.outputs['skip-reason']).toMatch(/has moved on to/);
     expect(w.emu.requests).toHaveLength(0);
+  });
+});
+
+describe('a cross-run limit', () => {
+  it('that refuses an attempt does not count it', async () => {
+    const limit = { 'max-runs-per-person': '1/1h', 'max-runs-exempt': 'none' };
+    await failOnNewPush({ inputs: limit });
+    const refused = await failOnNewPush({ inputs: limit });
+    expect(refused.run.outputs.status).toBe('skipped');
+    expect(refused.run.outputs['skip-reason']).toMatch(/max-runs-per-person/);
+    expect(starts()).toHaveLength(1);
+    expect(marker().fix).toMatchObject({ attempts: 1 });
+    expect(stickies()[0]?.body).not.toContain('CI fix attempt 2');
   });
 });
