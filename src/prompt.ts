@@ -110,7 +110,7 @@ export function promptView(ctx: EventContext, target: WorkTarget, approved?: App
 type PromptConfig = Pick<Config, 'promptTemplate' | 'promptSource'> & Partial<Pick<Config, 'trigger'>>;
 
 /** Fails (naming the input) on a template that does not parse, or on nothing to build a prompt from. Makes no request. */
-export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext): void {
+export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext, opts: { readonly prLookup?: boolean } = {}): void {
   if (cfg.promptTemplate !== undefined) {
     try {
       Mustache.parse(cfg.promptTemplate);
@@ -118,8 +118,8 @@ export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext): void {
       const input = cfg.promptSource === 'prompt-file' ? INPUT.promptFile : INPUT.prompt;
       throw new ConfigError(input, `the template does not parse: ${(error as Error).message}`);
     }
-  } else if (!ctx.subject && !failedRunOf(ctx)) {
-    // A failed workflow_run's pull request is looked up in the plan (the CI fix loop).
+  } else if (!ctx.subject && !(opts.prLookup && failedRunOf(ctx))) {
+    // `prLookup` (the decide step): a failed workflow_run's pull request is looked up in the plan (the CI fix loop).
     throw new ConfigError(
       INPUT.prompt,
       `a ${ctx.eventName || 'this'} event has no issue or pull request to build a default prompt from: set 'prompt' or 'prompt-file'`,

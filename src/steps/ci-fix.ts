@@ -34,8 +34,10 @@ export async function planCiFix(run: Run, why: Plan['why']): Promise<Planned | u
   if (up?.fork || pr.headRepo.toLowerCase() !== ctx.repository.toLowerCase()) {
     return { kind: 'skip', why: `pull request #${number} comes from ${pr.headRepo ? `the fork ${pr.headRepo}` : 'a fork that no longer exists'}: the agent cannot push a fix there` };
   }
+  // The budget lives in the status comment: without it nothing would stop the loop.
+  if (!cfg.comment) throw new ConfigError(INPUT.comment, `the CI fix loop keeps its attempt counter (max-attempts) in the status comment on pull request #${number}: set comment: true`);
   const target = { owner, repo, issueNumber: number };
-  const sticky = cfg.comment ? await findStickyComment(octokit, target, run.key) : undefined;
+  const sticky = await findStickyComment(octokit, target, run.key);
   const prev = sticky?.state;
   const d = decideFix({
     run: failed,
@@ -51,7 +53,7 @@ export async function planCiFix(run: Run, why: Plan['why']): Promise<Planned | u
   core.info(`CI fix loop: ${d.kind}${'why' in d ? `: ${d.why}` : ` (attempt ${d.attempt} of ${cfg.maxAttempts})`}`);
   const subject: Subject = { ...pr, isPullRequest: true };
   const work: WorkTarget = { repo: cfg.repo.fullName, branch: cfg.branch ?? pr.headRef };
-  const base = { work, commentTarget: cfg.comment ? target : undefined, sticky, prompt: '', why, subject };
+  const base = { work, commentTarget: target, sticky, prompt: '', why, subject };
   switch (d.kind) {
     case 'skip':
       return { kind: 'skip', why: d.why };

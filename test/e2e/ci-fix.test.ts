@@ -143,6 +143,14 @@ describe('no new attempt', () => {
     expect(w.emu.requests).toHaveLength(0);
   });
 
+  it('without the status comment that holds the budget: an input error naming comment', async () => {
+    const [sha] = w.gh.pushCommits(2, [{ message: 'Change' }]);
+    const run = await w.run({ event: 'workflow_run', payload: workflowRunCompleted({ id: 8201, headSha: sha as string, pullNumber: 2 }), runId: '8202', inputs: { ...FIX, comment: 'false' } });
+    expect(run.code).toBe(1);
+    expect(run.annotations.errors.join('\n')).toMatch(/Input 'comment': the CI fix loop keeps its attempt counter \(max-attempts\) in the status comment on pull request #2: set comment: true/);
+    expect(w.emu.requests).toHaveLength(0);
+  });
+
   it('for a run whose commit is no longer the head', async () => {
     const [old] = w.gh.pushCommits(2, [{ message: 'Old' }]);
     w.gh.pushCommits(2, [{ message: 'Newer' }]);
