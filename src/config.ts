@@ -42,7 +42,7 @@ export interface Config {
   readonly followUp: 'auto' | 'never';
   readonly trackingLabel: string | undefined;
   readonly dryRun: boolean;
-  /** auto: the phrase, label and assignment gates decide; always: every delivered event runs */
+  /** auto: the phrase, label and assignment gates decide; always: new comments and opened/reopened/synchronize/ready_for_review run without them */
   readonly trigger: 'auto' | 'always';
   /** ask: hold an outsider's trigger for a maintainer's approval; skip: refuse it quietly */
   readonly untrusted: 'ask' | 'skip';
@@ -84,54 +84,73 @@ export interface ConfigEnv {
 
 const REPO_RE = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
 
+/**
+ * Every bad input of the run is reported at once (one ConfigError listing them all), so a user
+ * fixes their workflow in one round instead of one input per run.
+ */
 export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
   const opt = (name: keyof RawInputs): string | undefined => (raw[name] === '' ? undefined : raw[name]);
+  const errors: ConfigError[] = [];
+  /** The value, or `fallback` after noting the input's error (the fallback is never used: we throw below). */
+  const check = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+      return fallback;
+    }
+  };
 
   const repoText = opt(INPUT.repo) ?? ctx.env.GITHUB_REPOSITORY ?? '';
-  const repoMatch = REPO_RE.exec(repoText);
-  if (!repoMatch || repoMatch[2] === '.' || repoMatch[2] === '..') {
-    throw new ConfigError(INPUT.repo, `expected owner/name (e.g. octo-org/octo-repo), got '${repoText}'`);
-  }
-  const repo = { owner: repoMatch[1] as string, name: repoMatch[2] as string, fullName: repoText };
+  const repo = check((): RepoRef => {
+    const repoMatch = REPO_RE.exec(repoText);
+    if (!repoMatch || repoMatch[2] === '.' || repoMatch[2] === '..') {
+      throw new ConfigError(INPUT.repo, `expected owner/name (e.g. octo-org/octo-repo), got '${repoText}'`);
+    }
+    return { owner: repoMatch[1] as string, name: repoMatch[2] as string, fullName: repoText };
+  }, { owner: '', name: '', fullName: '' });
 
-  const baseUrl = parseBaseUrl(opt(INPUT.baseUrl) ?? 'https://app.all-hands.dev');
-  const wait = oneOf(INPUT.wait, opt(INPUT.wait) ?? 'ready', ['none', 'ready', 'finished'] as const);
-  const readyTimeoutMs = duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? '5m');
-  const finishTimeoutMs = duration(INPUT.finishTimeout, opt(INPUT.finishTimeout) ?? '60m');
+  const baseUrl = check(() => parseBaseUrl(opt(INPUT.baseUrl) ?? 'https://app.all-hands.dev'), '');
+  const wait = check(() => oneOf(INPUT.wait, opt(INPUT.wait) ?? 'ready', ['none', 'ready', 'finished'] as const), 'ready');
+  const readyTimeoutMs = check(() => duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? '5m'), 0);
+  const finishTimeoutMs = check(() => duration(INPUT.finishTimeout, opt(INPUT.finishTimeout) ?? FINISH_TIMEOUT_DEFAULT), 0);
 
   const prompt = opt(INPUT.prompt);
   const promptFile = opt(INPUT.promptFile);
-  if (prompt && promptFile) {
-    throw new ConfigError(INPUT.promptFile, "give either 'prompt' or 'prompt-file', not both");
-  }
   let promptTemplate = prompt;
-  if (promptFile) promptTemplate = readPromptFile(promptFile, ctx);
+  if (prompt && promptFile) {
+    errors.push(new ConfigError(INPUT.promptFile, "give either 'prompt' or 'prompt-file', not both"));
+  } else if (promptFile) {
+    promptTemplate = check(() => readPromptFile(promptFile, ctx), undefined);
+  }
 
   const issueText = opt(INPUT.issueNumber);
-  let issueNumber: number | undefined;
-  if (issueText !== undefined) {
-    if (!/^#?\d+$/.test(issueText) || Number(issueText.replace('#', '')) < 1) {
+  const issueNumber = check((): number | undefined => {
+    if (issueText === undefined) return undefined;
+    const n = Number(issueText.replace('#', ''));
+    if (!/^#?\d+$/.test(issueText) || n < 1 || !Number.isSafeInteger(n)) {
       throw new ConfigError(INPUT.issueNumber, `expected a positive issue or PR number (e.g. 42), got '${issueText}'`);
     }
-    issueNumber = Number(issueText.replace('#', ''));
-  }
+    return n;
+  }, undefined);
 
   const branch = opt(INPUT.branch);
   if (branch !== undefined && !isValidBranchName(branch)) {
-    throw new ConfigError(INPUT.branch, `'${branch}' is not a valid git branch name`);
+    errors.push(new ConfigError(INPUT.branch, `'${branch}' is not a valid git branch name`));
   }
 
   const triggerPhrase = opt(INPUT.triggerPhrase) ?? '@openhands';
   if (/\s/.test(triggerPhrase)) {
-    throw new ConfigError(INPUT.triggerPhrase, `expected one word such as @openhands, got '${triggerPhrase}'`);
+    errors.push(new ConfigError(INPUT.triggerPhrase, `expected one word such as @openhands, got '${triggerPhrase}'`));
   }
 
   const commentKey = opt(INPUT.commentKey);
   if (commentKey !== undefined && !/^[\w.:/-]{1,100}$/.test(commentKey)) {
-    throw new ConfigError(INPUT.commentKey, 'expected up to 100 letters, digits or . _ - : /');
+    errors.push(new ConfigError(INPUT.commentKey, 'expected up to 100 letters, digits or . _ - : /'));
   }
 
-  return Object.freeze({
+  const config = {
     promptTemplate,
     promptSource: prompt ? 'prompt' : promptFile ? 'prompt-file' : 'default',
     repo,
@@ -142,35 +161,67 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     wait,
     readyTimeoutMs,
     finishTimeoutMs,
-    comment: bool(INPUT.comment, opt(INPUT.comment) ?? 'true'),
+    comment: check(() => bool(INPUT.comment, opt(INPUT.comment) ?? 'true'), true),
     commentKey,
     issueNumber,
     title: opt(INPUT.title),
     llmModel: opt(INPUT.llmModel),
-    onCancel: oneOf(INPUT.onCancel, opt(INPUT.onCancel) ?? 'pause', ['pause', 'keep'] as const),
+    onCancel: check(() => oneOf(INPUT.onCancel, opt(INPUT.onCancel) ?? 'pause', ['pause', 'keep'] as const), 'pause'),
     triggerPhrase,
     label: opt(INPUT.label) ?? 'openhands',
     allowedBots: (opt(INPUT.allowedBots) ?? '')
       .split(/[\s,]+/)
       .filter(Boolean),
-    followUp: oneOf(INPUT.followUp, opt(INPUT.followUp) ?? 'auto', ['auto', 'never'] as const),
+    followUp: check(() => oneOf(INPUT.followUp, opt(INPUT.followUp) ?? 'auto', ['auto', 'never'] as const), 'auto'),
     trackingLabel: opt(INPUT.trackingLabel),
-    dryRun: bool(INPUT.dryRun, opt(INPUT.dryRun) ?? 'false'),
-    trigger: oneOf(INPUT.trigger, opt(INPUT.trigger) ?? 'auto', ['auto', 'always'] as const),
-    untrusted: oneOf(INPUT.untrusted, opt(INPUT.untrusted) ?? 'ask', ['ask', 'skip'] as const),
-    onTimeout: oneOf(INPUT.onTimeout, opt(INPUT.onTimeout) ?? 'pause', ['pause', 'keep'] as const),
-    maxCost: money(INPUT.maxCost, opt(INPUT.maxCost)),
-    checkRun: oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'false'] as const) === 'auto',
-    mode: oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const),
-    finalize: oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const),
-    maxAttempts: count(INPUT.maxAttempts, opt(INPUT.maxAttempts) ?? '3', 1, 20),
+    dryRun: check(() => bool(INPUT.dryRun, opt(INPUT.dryRun) ?? 'false'), false),
+    trigger: check(() => oneOf(INPUT.trigger, opt(INPUT.trigger) ?? 'auto', ['auto', 'always'] as const), 'auto'),
+    untrusted: check(() => oneOf(INPUT.untrusted, opt(INPUT.untrusted) ?? 'ask', ['ask', 'skip'] as const), 'ask'),
+    onTimeout: check(() => oneOf(INPUT.onTimeout, opt(INPUT.onTimeout) ?? 'pause', ['pause', 'keep'] as const), 'pause'),
+    maxCost: check(() => money(INPUT.maxCost, opt(INPUT.maxCost)), undefined),
+    // `true` reads naturally next to `false`: an alias of auto.
+    checkRun: check(() => oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'true', 'false'] as const), 'auto') !== 'false',
+    mode: check(() => oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const), 'run'),
+    finalize: check(() => oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const), 'none'),
+    maxAttempts: check(() => count(INPUT.maxAttempts, opt(INPUT.maxAttempts) ?? '3', 1, 20), 3),
     stopLabel: opt(INPUT.stopLabel) ?? 'openhands-stop',
-    maxCost24h: money(INPUT.maxCost24h, opt(INPUT.maxCost24h)),
-    maxCost24hScope: oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const),
-    maxRunsPerPerson: runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)),
-    maxRunsExempt: oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const),
-  } satisfies Config);
+    maxCost24h: check(() => money(INPUT.maxCost24h, opt(INPUT.maxCost24h)), undefined),
+    maxCost24hScope: check(() => oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const), 'repository'),
+    maxRunsPerPerson: check(() => runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)), undefined),
+    maxRunsExempt: check(() => oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const), 'maintainers'),
+  } satisfies Config;
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ConfigError(errors.map((e) => e.input), errors.map((e) => e.message).join('\n'), { combined: true });
+  return Object.freeze(config);
 }
+
+/**
+ * Inputs that were given but do nothing in this combination, one warning each: a user who sets
+ * `max-cost` with `wait: ready` believes a cap is in force that nothing checks.
+ */
+export function ineffectiveInputs(raw: RawInputs, cfg: Config): string[] {
+  const out: string[] = [];
+  const given = (name: keyof RawInputs): boolean => raw[name] !== '';
+  // finalize mode follows other runs' conversations: these inputs may matter there.
+  if (cfg.mode !== 'run') return out;
+  const notFinished = cfg.wait !== 'finished';
+  if (notFinished && given(INPUT.maxCost)) {
+    out.push(`Input '${INPUT.maxCost}' has no effect with wait: ${cfg.wait}: the cost is checked only while the action follows the agent (wait: finished), and OpenHands has no cap of its own.`);
+  }
+  // The runner passes the action.yml default when the input is not set, so only another value is a choice.
+  if (notFinished && given(INPUT.finishTimeout) && raw[INPUT.finishTimeout] !== FINISH_TIMEOUT_DEFAULT) {
+    out.push(`Input '${INPUT.finishTimeout}' has no effect with wait: ${cfg.wait}: it limits only the wait for the agent to finish (wait: finished).`);
+  }
+  if (cfg.wait === 'none' && given(INPUT.title)) {
+    out.push(`Input '${INPUT.title}' has no effect with wait: none: the title is set once the conversation is ready (wait: ready or finished).`);
+  }
+  if (given(INPUT.trackingLabel) && given(INPUT.issueNumber)) {
+    out.push(`Input '${INPUT.trackingLabel}' has no effect when '${INPUT.issueNumber}' is set: the comment goes to that issue.`);
+  }
+  return out;
+}
+
+const FINISH_TIMEOUT_DEFAULT = '60m';
 
 function parseBaseUrl(text: string): string {
   let url: URL;

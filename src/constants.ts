@@ -63,6 +63,8 @@ export const STATE = {
   isPost: 'isPost',
   comment: 'comment',
   finalWritten: 'finalWritten',
+  /** GitHub refused the comment for good (403, 404, 422): the post step does not try (and warn) again */
+  commentRefused: 'commentRefused',
   /** the check run the main step created and has not completed yet (owner, repo, id, link) */
   checkRun: 'checkRun',
 } as const;

@@ -3,11 +3,16 @@ import { formatDuration } from './duration.js';
 
 /** A bad input, found before any request. Names the input and the expected form. */
 export class ConfigError extends Error {
+  /** the first input named (of several, when `inputs` lists more) */
   readonly input: string;
-  constructor(input: string, message: string) {
-    super(`Input '${input}': ${message}`);
+  readonly inputs: readonly string[];
+  /** `combined`: `message` already holds one "Input '…': …" line per input */
+  constructor(input: string | readonly string[], message: string, opts: { combined?: boolean } = {}) {
+    const inputs = typeof input === 'string' ? [input] : input;
+    super(opts.combined ? `${inputs.length} inputs are wrong:\n${message}` : `Input '${inputs[0] ?? ''}': ${message}`);
     this.name = 'ConfigError';
-    this.input = input;
+    this.input = inputs[0] ?? '';
+    this.inputs = inputs;
   }
 }
 

@@ -5,7 +5,7 @@
  * `finally`, in this one place.
  */
 import * as core from '@actions/core';
-import { parseConfig, readInputs, type Config } from './config.js';
+import { ineffectiveInputs, parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
@@ -55,6 +55,7 @@ export async function run(deps: RunDeps): Promise<void> {
     const ctx = parseEvent(deps.env, readEventFile(deps.env));
     const cfg = parseConfig(raw, { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     debugConfig(cfg);
+    for (const warning of ineffectiveInputs(raw, cfg)) core.warning(warning);
     // A finalize run answers to no trigger: it reports on the conversations earlier runs handed over.
     if (cfg.mode === 'finalize') return await (await load()).finalize({ cfg, ctx, secrets, signal: deps.signal, now: deps.now ?? Date.now, sleep: deps.sleep ?? realSleep });
 

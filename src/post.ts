@@ -23,7 +23,8 @@ const UNFINISHED = new Set(['pending', 'started', 'ready', 'followed_up']);
 export async function runPost(deps: { env: Env }): Promise<void> {
   await postCheckRun(deps.env);
   const saved = core.getState(STATE.comment);
-  if (!saved || core.getState(STATE.finalWritten) === 'true') return;
+  // A comment GitHub refused for good was reported once by the main step; trying again only repeats it.
+  if (!saved || core.getState(STATE.finalWritten) === 'true' || core.getState(STATE.commentRefused) === 'true') return;
   const secrets = new SecretBox((s) => core.setSecret(s));
   try {
     const { id, key, report, ...target } = JSON.parse(saved) as SavedComment;

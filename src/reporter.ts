@@ -39,6 +39,10 @@ const MIN_EDIT_INTERVAL_MS = 3000;
 const isPermanent = (error: unknown): boolean =>
   error instanceof GitHubApiError ? error.permanent : [401, 403, 404, 410, 422].includes((error as { status?: number }).status ?? 0);
 
+/** GitHub's "no permission" (403 that is not a rate limit). */
+const isForbidden = (error: unknown): boolean =>
+  error instanceof GitHubApiError ? error.status === 403 && !error.rateLimited : (error as { status?: number }).status === 403;
+
 /** The final write's own second try, after the Octokit plugins' retries gave up on a transient failure. */
 const FINAL_RETRY = { attempts: 2, baseDelayMs: 2000, maxDelayMs: 2000 };
 
@@ -100,9 +104,16 @@ export class Reporter {
       this.#saveForPost();
       if (final) this.#io.saveState(STATE.finalWritten, 'true');
     } catch (error) {
-      // Comments are a courtesy: a missing permission must not fail the agent's run.
-      this.#io.warn(`Could not write the status comment on #${target.issueNumber}: ${(error as Error).message}`);
-      if (isPermanent(error)) this.#broken = true;
+      // Comments are a courtesy: a missing permission must not fail the agent's run. Said once:
+      // later writes and the post step do not try again.
+      const advice = isForbidden(error)
+        ? " The workflow's token may not comment here: add 'issues: write' (and 'pull-requests: write' for pull requests) to the workflow's permissions, or set 'comment: false'."
+        : '';
+      this.#io.warn(`Could not write the status comment on #${target.issueNumber}: ${(error as Error).message}.${advice}`);
+      if (isPermanent(error)) {
+        this.#broken = true;
+        this.#io.saveState(STATE.commentRefused, 'true');
+      }
     }
   }
 

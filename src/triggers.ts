@@ -21,36 +21,12 @@ const CHAINED_EVENTS = new Set(['workflow_run']);
 /** With `trigger: always`, the item actions that mean "there is new work here". */
 const ALWAYS_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
 
-/** HTML elements whose text is code or a quotation. */
-const HTML_QUOTE_OR_CODE = /<(code|pre|kbd|samp|tt|blockquote|q)\b[^<>]*>[\s\S]*?(<\/\1\s*>|$)/gi;
-
 /**
- * The text a request is read from: what a reader sees (sanitized, no hidden markup), without
+ * The text a request is read from: what a reader sees (reader.ts: no hidden markup), without
  * quoted replies and code, so a quoted, code-formatted or hidden mention is not a request.
  */
 export function liveText(text: string): string {
-  const lines = visibleText(text.replace(HTML_QUOTE_OR_CODE, ' '))
-    .replace(/^ {0,3}(```|~~~)[\s\S]*?(^ {0,3}\1[^\n]*$|(?![\s\S]))/gm, ' ')
-    .replace(/`[^`\n]*`/g, ' ')
-    .split('\n');
-  const live: string[] = [];
-  let indentedCode = false;
-  for (const [i, line] of lines.entries()) {
-    // An indented block after a blank line is code, unless it continues a list item.
-    const indented = /^( {4}|\t)/.test(line);
-    if (!indented && line.trim()) indentedCode = false;
-    else if (indented && (indentedCode || ((i === 0 || !lines[i - 1]?.trim()) && !inList(lines, i)))) indentedCode = true;
-    if (!indentedCode && !/^\s*>/.test(line)) live.push(line);
-  }
-  return live.join('\n');
-}
-
-function inList(lines: readonly string[], i: number): boolean {
-  for (let j = i - 1; j >= 0; j--) {
-    const l = lines[j] ?? '';
-    if (l.trim() && !/^( {4}|\t)/.test(l)) return /^\s*([-*+]|\d+[.)])\s/.test(l);
-  }
-  return false;
+  return visibleText(text);
 }
 
 function escapeRe(s: string): string {
@@ -62,9 +38,15 @@ export function mentions(text: string, phrase: string): boolean {
   return new RegExp(`(^|[^\\w@./-])${escapeRe(phrase)}(?![\\w-])`, 'i').test(liveText(text));
 }
 
-/** A line of its own that says `<phrase> approve` (quoted, code-formatted or hidden ones do not count). */
+/**
+ * A line of its own that says `<phrase> approve` (quoted, code-formatted or hidden ones do not
+ * count). Line by line, each trimmed first: linear in the text, however many blank lines it has.
+ */
 export function isApproval(text: string, phrase: string): boolean {
-  return new RegExp(`^\\s*${escapeRe(phrase)}[,:]?\\s+approved?[.!]*\\s*$`, 'im').test(liveText(text));
+  const line = new RegExp(`^${escapeRe(phrase)}[,:]?\\s+approved?[.!]*$`, 'i');
+  return liveText(text)
+    .split('\n')
+    .some((l) => line.test(l.trim()));
 }
 
 type TriggerConfig = Pick<Config, 'triggerPhrase' | 'label'> & Partial<Pick<Config, 'trigger'>>;

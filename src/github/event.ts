@@ -144,7 +144,7 @@ export function parseEvent(env: Env, payload: Obj): EventContext {
     serverUrl,
     apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     runUrl: `${serverUrl}/${repository}/actions/runs/${runId}`,
-    subject: parseSubject(payload),
+    subject: parseSubject(payload, env),
     comment: commentObj ? parseComment(eventName, commentObj) : undefined,
     addedLabel: str(obj(payload.label)?.name),
     assignee: str(obj(payload.assignee)?.login),
@@ -173,14 +173,28 @@ function parseUpstream(run: Obj, repository: string): Upstream {
   };
 }
 
-function parseSubject(payload: Obj): Subject | undefined {
+/** A payload GitHub would never send: named like a bad event file, before any request uses it. */
+function badPayload(env: Env, why: string): Error {
+  return new Error(`The event payload file GITHUB_EVENT_PATH=${env.GITHUB_EVENT_PATH ?? '(unset)'} ${why}`);
+}
+
+function parseSubject(payload: Obj, env: Env): Subject | undefined {
   const pr = obj(payload.pull_request);
   const issue = obj(payload.issue);
   const item = pr ?? issue;
-  const number = num(item?.number);
-  if (!item || number === undefined) return undefined;
+  if (!item) return undefined;
+  const rawNumber = item.number;
+  if (rawNumber === undefined || rawNumber === null) return undefined;
+  // A number that is not a safe positive integer would reach GitHub as `…/issues/1e+30/…`.
+  if (typeof rawNumber !== 'number' || !Number.isSafeInteger(rawNumber) || rawNumber < 1) {
+    throw badPayload(env, `has an issue number that is not a positive whole number: ${JSON.stringify(rawNumber)}`);
+  }
+  const number = rawNumber;
   const head = obj(pr?.head);
   const base = obj(pr?.base);
+  if (pr && (!str(head?.ref) || !str(base?.ref))) {
+    throw badPayload(env, `has a pull_request #${number} without ${!str(head?.ref) ? 'head' : 'base'}.ref (GitHub always sends head and base)`);
+  }
   return {
     number,
     isPullRequest: Boolean(pr) || Boolean(obj(issue?.pull_request)),

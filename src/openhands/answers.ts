@@ -47,6 +47,8 @@ export async function httpError(method: string, url: string, res: Dispatcher.Res
   if (status === 405) return new OpenHandsApiError(`${method} ${url} failed with HTTP 405 (no such route on this server)`, { url, status, transient: false, notJson: true });
   let message: string;
   if (status === 401) {
+    const foreign = foreign401(method, url, baseUrl, text, res.headers);
+    if (foreign) return foreign;
     // The base URL as configured (a self-hosted server may sit under a path prefix).
     const base = baseUrl.replace(/\/+$/, '');
     // The service also answers 401 when its own key store fails (§14.8): say both.
@@ -96,4 +98,68 @@ export function tooOld(error: unknown, route: string, since: string, forWhat: st
     `This OpenHands server is too old for ${forWhat}: it has no ${route} (added ${since}). Update the server, or use OpenHands Cloud.`,
     { url: error.url, status: error.status, transient: false },
   );
+}
+
+/**
+ * Until the server has answered once like OpenHands, a failure is most likely a wrong `base-url`:
+ * say so, and what answered, instead of blaming the key or retrying a closed port for seconds.
+ * Returns the error to throw (a non-transient one naming base-url), or the original error.
+ */
+export function firstContactError(error: unknown, baseUrl: string): unknown {
+  if (!(error instanceof OpenHandsApiError)) return error;
+  const base = baseUrl.replace(/\/+$/, '');
+  const named = (what: string, extra: { notJson?: boolean } = {}): OpenHandsApiError =>
+    new OpenHandsApiError(`Input 'base-url': ${what} Check that base-url (${base}) is the OpenHands server's root URL, with its path prefix if it has one, without /api.`, {
+      url: error.url,
+      status: error.status,
+      transient: false,
+      cause: error,
+      ...extra,
+    });
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  if (error.status === undefined) {
+    if (code === 'ECONNREFUSED') return named(`nothing answers at ${hostOf(error.url)}: the connection was refused.`);
+    if (code === 'ENOTFOUND') return named(`the host ${hostOf(error.url, false)} is unknown (DNS: ${code}).`);
+    if (code === 'CERT_HAS_EXPIRED' || code?.startsWith('ERR_TLS') || code?.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+      return named(`the TLS connection to ${hostOf(error.url, false)} failed (${code}).`);
+    }
+    return error;
+  }
+  if (error.notJson) {
+    return named(
+      error.status === 405 ? `${error.url} has no such route (HTTP 405): there is no OpenHands API under this URL.` : `${error.url} answered with a web page (HTML), not the OpenHands API.`,
+      { notJson: true },
+    );
+  }
+  if (error.status === 404 && error.message.endsWith(': Not Found')) {
+    return named(`${error.url} answered 404 Not Found: there is no OpenHands API under this URL.`);
+  }
+  return error;
+}
+
+/** A 401 that is not OpenHands' own (`{"error": …}` JSON, §1): something else guards that URL. */
+export function foreign401(method: string, url: string, baseUrl: string, text: string, headers: Dispatcher.ResponseData['headers']): OpenHandsApiError | undefined {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') return undefined;
+  } catch {
+    // not JSON: not OpenHands
+  }
+  const base = baseUrl.replace(/\/+$/, '');
+  const challenge = headers['www-authenticate'];
+  const what = text.trim().startsWith('<') ? 'an HTML page' : text.trim() ? `'${text.trim().slice(0, 80)}'` : 'an empty body';
+  return new OpenHandsApiError(
+    `Input 'base-url': ${method} ${url} answered 401 with ${what}${challenge ? ` and WWW-Authenticate: ${String(challenge).slice(0, 60)}` : ''}, ` +
+      `which is not how OpenHands answers a bad key: this may not be an OpenHands server. Check base-url (${base}); on a self-hosted server, check the key too.`,
+    { url, status: 401, transient: false },
+  );
+}
+
+function hostOf(url: string, withPort = true): string {
+  try {
+    const u = new URL(url);
+    return withPort ? `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}` : u.hostname;
+  } catch {
+    return url;
+  }
 }

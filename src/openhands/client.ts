@@ -9,7 +9,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { OpenHandsApiError } from '../errors.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
-import { ensureJson, httpError, networkError, parse, tooOld } from './answers.js';
+import { ensureJson, firstContactError, httpError, networkError, parse, tooOld } from './answers.js';
 import {
   ConversationListSchema,
   EventPageSchema,
@@ -40,6 +40,8 @@ export interface ClientOptions {
   readonly onSecret?: (secret: string) => void;
   /** least time between two requests of this client (MIN_GAP_MS) */
   readonly minGapMs?: number;
+  /** the server is known to be OpenHands already (a client made mid-run): no first-contact checks */
+  readonly knownServer?: boolean;
 }
 
 /** Least time between two requests of one run: at most ~7 a second against the account's 10. */
@@ -66,9 +68,12 @@ export class OpenHandsClient {
   readonly #dispatcher: Dispatcher;
   readonly #pace: Bottleneck;
   #legacyEvents = false;
+  /** the server has answered once as OpenHands does (JSON from /api/v1): failures stop pointing at base-url */
+  #answered: boolean;
 
   constructor(options: ClientOptions) {
     this.#o = options;
+    this.#answered = options.knownServer ?? false;
     // The account's limit (10 a second, 100 a minute) is shared with every run and the web app:
     // paging through events must not burst into it, so one run sends at most ~7 a second.
     this.#pace = new Bottleneck({ minTime: options.minGapMs ?? MIN_GAP_MS });
@@ -219,7 +224,13 @@ export class OpenHandsClient {
 
   async #call<T>(method: string, path: string, opts: CallOptions<T>): Promise<T> {
     const url = this.#url(path, opts.query);
-    const once = (): Promise<T> => this.#pace.schedule(send);
+    const once = async (): Promise<T> => {
+      try {
+        return await this.#pace.schedule(send);
+      } catch (error) {
+        throw this.#answered ? error : firstContactError(error, this.#o.baseUrl);
+      }
+    };
     const send = async (): Promise<T> => {
       let res: Dispatcher.ResponseData;
       try {
@@ -235,8 +246,16 @@ export class OpenHandsClient {
       } catch (error) {
         throw networkError(method, url, error);
       }
-      if (res.statusCode >= 300) throw await httpError(method, url, res, this.#o.baseUrl);
+      if (res.statusCode >= 300) {
+        const error = await httpError(method, url, res, this.#o.baseUrl);
+        // A JSON error (401 with OpenHands' body, 422, 429, 5xx from the app) is the server itself
+        // speaking; an HTML page, a 405 or a bare 404 may be anything at that URL.
+        const json = String(res.headers['content-type'] ?? '').includes('json');
+        if (json && !error.notJson && !error.message.startsWith("Input 'base-url'") && res.statusCode !== 404) this.#answered = true;
+        throw error;
+      }
       ensureJson(method, url, res);
+      this.#answered = true;
       let data: unknown;
       try {
         data = await res.body.json();
@@ -265,7 +284,7 @@ export class OpenHandsClient {
  */
 export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string): Promise<void> {
   // The runner kills a cancelled job a few seconds after SIGINT: two short tries at most.
-  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, retry: { attempts: 2, baseDelayMs: 150, maxDelayMs: 300 } });
+  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, knownServer: true, retry: { attempts: 2, baseDelayMs: 150, maxDelayMs: 300 } });
   try {
     await client.pauseSandbox(sandboxId);
   } finally {

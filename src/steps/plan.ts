@@ -12,6 +12,7 @@ import { API_KEY_ENV, INPUT } from '../constants.js';
 import { ConfigError, getErrorMessage } from '../errors.js';
 import { readHeldRequest } from '../github/approval.js';
 import { findStickyComment, type CommentTarget, type StickyComment } from '../github/comments.js';
+import { GitHubApiError } from '../github/errors.js';
 import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/issues.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { checkActors, type Decision } from '../triggers.js';
@@ -166,7 +167,15 @@ async function findSticky(
 ): Promise<Found> {
   if (!run.cfg.comment || !run.octokit || issueNumber === undefined) return undefined;
   const target = { owner, repo, issueNumber };
-  return { target, sticky: await findStickyComment(run.octokit, target, run.key) };
+  try {
+    return { target, sticky: await findStickyComment(run.octokit, target, run.key) };
+  } catch (error) {
+    // A number the user typed (not the event's own) that names nothing: say which input.
+    if (run.ctx.subject === undefined && issueNumber === run.cfg.issueNumber && error instanceof GitHubApiError && error.status === 404) {
+      throw new ConfigError(INPUT.issueNumber, `there is no issue or pull request #${issueNumber} in ${owner}/${repo} (GitHub answered 404); give the number of an existing one, or leave it empty`);
+    }
+    throw error;
+  }
 }
 
 async function trackingIssue(run: Run, owner: string, repo: string): Promise<number | undefined> {

@@ -203,8 +203,9 @@ describe('what a finalize run leaves alone', () => {
 
   it('a run still watching (wait: finished) is not touched', async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }], stepMs: 200 });
-    const main = w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }), inputs: { wait: 'finished', 'finish-timeout': '4s' } });
-    await until(() => (w.gh.commentsOn(1)[0]?.body ?? '').includes('agent is working'));
+    const main = w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }), inputs: { wait: 'finished', 'finish-timeout': '5s' }, timeoutMs: 28_000 });
+    // Generous: on a loaded machine the start alone can take seconds.
+    await until(() => (w.gh.commentsOn(1)[0]?.body ?? '').includes('agent is working'), 20_000);
     const fin = await finalizeRun();
     expect(fin.outputs).toMatchObject({ finalized: '0', 'still-running': '0' });
     expect(fin.summary).toContain('nothing to do');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig, readInputs, type RawInputs } from '../../src/config.ts';
+import { ineffectiveInputs, parseConfig, readInputs, type RawInputs } from '../../src/config.ts';
 import { INPUT } from '../../src/constants.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -97,3 +97,33 @@ describe('parseConfig', () => {
     ]);
   });
 });
+
+describe('several bad inputs, and inputs that do nothing', () => {
+  it('reports every bad input at once, each named', () => {
+    const e = errorOf(() => parse({ wait: 'soon', 'ready-timeout': 'ten', 'max-cost': 'lots', 'issue-number': '1e30' }));
+    expect(e.inputs).toEqual(['wait', 'ready-timeout', 'issue-number', 'max-cost']);
+    for (const name of e.inputs) expect(e.message).toContain(`Input '${name}'`);
+    expect(e.message).toMatch(/^4 inputs are wrong:/);
+  });
+
+  it('one bad input keeps the one-line form', () => {
+    expect(errorOf(() => parse({ wait: 'soon' })).message).toBe("Input 'wait': expected one of none, ready, finished, got 'soon'");
+  });
+
+  it('check-run: true is an alias of auto; other values still fail', () => {
+    expect(parse({ 'check-run': 'true' }).checkRun).toBe(true);
+    expect(parse({ 'check-run': 'false' }).checkRun).toBe(false);
+    expect(errorOf(() => parse({ 'check-run': 'yes' })).input).toBe('check-run');
+  });
+
+  it('warns for max-cost and finish-timeout without wait: finished, title with wait: none, tracking-label with issue-number', () => {
+    const warn = (o: Partial<Record<string, string>>) => ineffectiveInputs(raw(o), parse(o));
+    expect(warn({ 'max-cost': '2', 'finish-timeout': '30m' }).map((w) => /^Input '([\w-]+)'/.exec(w)?.[1])).toEqual(['max-cost', 'finish-timeout']);
+    expect(warn({ wait: 'none', title: 'x' })).toEqual([expect.stringMatching(/^Input 'title' has no effect with wait: none/)]);
+    expect(warn({ 'tracking-label': 'nightly', 'issue-number': '7' })).toEqual([expect.stringMatching(/^Input 'tracking-label'/)]);
+    // the runner passes action.yml's default: not a choice the user made
+    expect(warn({ 'finish-timeout': '60m' })).toEqual([]);
+    expect(warn({ wait: 'finished', 'max-cost': '2', 'finish-timeout': '30m', title: 'x' })).toEqual([]);
+  });
+});
+

@@ -63,6 +63,15 @@ function longestWaitMinutes(inputs: Record<string, string>): number {
 const SELECTIVE_EVENTS = ['issues', 'issue_comment', 'pull_request', 'pull_request_review_comment', 'pull_request_target'];
 const PR_EVENTS = ['pull_request', 'issue_comment', 'pull_request_review_comment', 'pull_request_target'];
 
+/** The permissions the action's outputs need that a workflow forgets (the docs' permission table, checked). */
+function permissionProblems(text: string): string[] {
+  const wf = parseYaml(text) as Workflow;
+  const pr = wf.permissions?.['pull-requests'];
+  return /outputs\.pr-(url|number)\b/.test(text) && pr !== 'read' && pr !== 'write'
+    ? ['reads pr-url/pr-number without pull-requests: read']
+    : [];
+}
+
 describe('workflows', async () => {
   const lint = await createLinter();
 
@@ -106,6 +115,16 @@ describe('example rules', () => {
   it.each(Object.entries(examples))('%s: checks: write wherever pull request events arrive and the check run is on', (_, wf) => {
     const checkRunOn = Object.values(wf.jobs).some((j) => actionInputs(j).some((i) => i['check-run'] !== 'false'));
     if (checkRunOn && Object.keys(wf.on).some((e) => PR_EVENTS.includes(e))) expect(wf.permissions?.checks).toBe('write');
+  });
+
+  it.each(Object.keys(examples))('%s: pull-requests read or write wherever a step reads pr-number or pr-url', (name) => {
+    expect(permissionProblems(readFileSync(path.join(root, `examples/${name}.yml`), 'utf8'))).toEqual([]);
+  });
+
+  it('the pr-url permission rule can fail: a workflow reading pr-url without pull-requests access', () => {
+    const wf = 'permissions:\n  issues: write\njobs:\n  a:\n    steps:\n      - env:\n          U: ${{ steps.agent.outputs.pr-url }}\n';
+    expect(permissionProblems(wf)).toEqual(['reads pr-url/pr-number without pull-requests: read']);
+    expect(permissionProblems(wf.replace('issues: write', 'pull-requests: read'))).toEqual([]);
   });
 
   it('label and mention share one group per issue/PR, never cancel, and hand over once the agent works', () => {
