@@ -68,10 +68,20 @@ export interface Config {
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
 
-/** Reads every input through `getInput` (core.getInput in production). */
-export function readInputs(getInput: (name: string) => string): RawInputs {
+/**
+ * Reads every input through `getInput` (core.getInput in production). The runner evaluates the
+ * `${{ github.* }}` defaults of action.yml; tools that run the action outside it
+ * (`@github/local-action`) pass them literally, so `${{ github.x }}` is read from `GITHUB_X`
+ * and any other unevaluated expression counts as not given.
+ */
+export function readInputs(getInput: (name: string) => string, env: Env = process.env): RawInputs {
   const raw = {} as Record<string, string>;
-  for (const name of Object.values(INPUT)) raw[name] = getInput(name).trim();
+  for (const name of Object.values(INPUT)) {
+    const value = getInput(name).trim();
+    const expr = /^\$\{\{\s*(.*?)\s*\}\}$/.exec(value);
+    const github = expr ? /^github\.(\w+)$/.exec(expr[1] as string) : undefined;
+    raw[name] = expr ? (github ? (env[`GITHUB_${(github[1] as string).toUpperCase()}`] ?? '').trim() : '') : value;
+  }
   return raw as RawInputs;
 }
 

