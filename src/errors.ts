@@ -1,5 +1,7 @@
-/** Typed errors: helpers throw them, run() reports them once. */
+/** Typed errors, all of them: helpers throw them, run() reports them once (statusOf). */
 import { formatDuration } from './duration.js';
+import type { StartTask } from './openhands/types.js';
+import type { RunStatus } from './status.js';
 
 /** A bad input, found before any request. Names the input and the expected form. */
 export class ConfigError extends Error {
@@ -54,6 +56,61 @@ export class TimeoutError extends Error {
     super(`${what} did not happen within ${formatDuration(ms)} (input '${input}')`);
     this.name = 'TimeoutError';
   }
+}
+
+/** The conversation's cost passed max-cost: the agent was stopped. */
+export class OverBudgetError extends Error {
+  readonly cost: number;
+  readonly cap: number;
+  constructor(cost: number, cap: number) {
+    super(`The conversation's cost ($${cost.toFixed(2)}) passed max-cost ($${cap.toFixed(2)}); the agent was stopped`);
+    this.name = 'OverBudgetError';
+    this.cost = cost;
+    this.cap = cap;
+  }
+}
+
+/** A start task that stopped moving: the server lost the start. */
+export class DeadStartError extends Error {
+  readonly task: StartTask;
+  constructor(task: StartTask, ms: number, note?: string) {
+    super(
+      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
+        `the service lost this start and will not finish it${note ? `; ${note}` : ''}. Re-run the workflow to start again.`,
+    );
+    this.name = 'DeadStartError';
+    this.task = task;
+  }
+}
+
+/** A failed GitHub request, after the Octokit plugins' retries. */
+export class GitHubApiError extends Error {
+  /** HTTP status; undefined when no answer came (reset, timeout, DNS) */
+  readonly status: number | undefined;
+  /** a rate limit (primary or secondary): GitHub documents these as temporary */
+  readonly rateLimited: boolean;
+  /** the request may have been applied although it failed (5xx, reset, timeout) */
+  readonly ambiguous: boolean;
+  constructor(message: string, opts: { status: number | undefined; rateLimited: boolean; ambiguous: boolean; cause: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'GitHubApiError';
+    this.status = opts.status;
+    this.rateLimited = opts.rateLimited;
+    this.ambiguous = opts.ambiguous;
+  }
+
+  /** A repeat will not change the answer (no permission, no such thing, a rejected body). */
+  get permanent(): boolean {
+    return !this.rateLimited && this.status !== undefined && [400, 401, 403, 404, 410, 422, 451].includes(this.status);
+  }
+}
+
+/** The status a run ends with when this error escaped a step. */
+export function statusOf(error: unknown, cancelled: boolean): RunStatus {
+  if (cancelled) return 'cancelled';
+  if (error instanceof TimeoutError) return 'timed_out';
+  if (error instanceof OverBudgetError) return 'over_budget';
+  return 'error';
 }
 
 export function getErrorMessage(error: unknown): string {

@@ -6,15 +6,15 @@
  */
 export { OpenHandsClient } from './openhands/client.js';
 export { Reporter } from './reporter.js';
-export { FAILING } from './report.js';
 export { act } from './steps/act/choose.js';
 export { agentPrOnGitHub } from './steps/agent-pr-github.js';
 export { CheckRunStep } from './steps/check-run.js';
 export { hold } from './steps/act/hold.js';
 export { dryRunSummary } from './steps/dry-run.js';
-export { OverBudgetError, waitFinished } from './steps/finish.js';
+export { waitFinished } from './steps/finish.js';
 export { waitReady } from './steps/follow.js';
-export { statusOf, stopSpending } from './steps/outcome.js';
+export { stopSpending } from './steps/pause.js';
+export { STATUS } from './status.js';
 export { renderSummary, writeSummary } from './summary.js';
 export { finalize } from './finalize/run.js';
 export { checkLimits } from './limits/check.js';

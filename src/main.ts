@@ -7,7 +7,7 @@
 import * as core from '@actions/core';
 import { ineffectiveInputs, parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
-import { OpenHandsApiError, StartFailedError, TimeoutError, getErrorMessage } from './errors.js';
+import { OpenHandsApiError, OverBudgetError, StartFailedError, TimeoutError, getErrorMessage, statusOf } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
 import { fixNote } from './ci-fix.js';
@@ -38,10 +38,11 @@ export async function run(deps: RunDeps): Promise<void> {
   const secrets = new SecretBox((s) => core.setSecret(s));
   for (const name of Object.values(OUTPUT)) core.setOutput(name, '');
   core.saveState(STATE.isPost, 'true');
-  const skip = async (why: string, summary = `### OpenHands · ⏭️ Skipped\n\n${why}`): Promise<void> => {
+  const skip = async (why: string, summary?: string): Promise<void> => {
+    const { STATUS, writeSummary } = await load();
     core.setOutput(OUTPUT.status, 'skipped');
     core.setOutput(OUTPUT.skipReason, why);
-    return (await load()).writeSummary(summary, (t) => secrets.redact(t));
+    return writeSummary(summary ?? `### OpenHands · ${STATUS.skipped.headline}\n\n${why}`, (t) => secrets.redact(t));
   };
 
   let session: Session | undefined;
@@ -129,7 +130,7 @@ export async function run(deps: RunDeps): Promise<void> {
 
 /** The final comment, outputs, summary and exit status of a run that reached the service. */
 async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | undefined): Promise<void> {
-  const { renderSummary, writeSummary, FAILING } = await load();
+  const { renderSummary, writeSummary, STATUS } = await load();
   const { reporter } = s;
   reporter.report.final = true;
   // The check run's id goes into the marker: a finalize run completes it (src/finalize/).
@@ -138,7 +139,7 @@ async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | und
   reporter.writeOutputs();
   await writeSummary(renderSummary(reporter.report), (t) => secrets.redact(t));
   const r = reporter.report;
-  if (FAILING.has(r.status)) {
+  if (STATUS[r.status].failing) {
     reactLater(s.run, 'confused');
     core.setFailed(secrets.redact(r.error ?? `OpenHands conversation ended as ${r.status}`));
   }
@@ -147,14 +148,14 @@ async function finish(s: Session, secrets: SecretBox, checks: CheckRunStep | und
 
 /** Reports an error that escaped a step: as the Report's final state, or plainly before one exists. */
 async function fail(error: unknown, session: Session | undefined, deps: RunDeps, secrets: SecretBox): Promise<void> {
-  const { statusOf, stopSpending, writeSummary, OverBudgetError } = await load();
+  const { stopSpending, writeSummary, STATUS } = await load();
   const cancelled = deps.signal.aborted;
   const status = statusOf(error, cancelled);
   const message = cancelled ? 'The job was cancelled while waiting' : getErrorMessage(error);
   if (!session) {
     core.setOutput(OUTPUT.status, status);
     core.setFailed(secrets.redact(message));
-    await writeSummary(`### OpenHands · ❌ Failed\n\n\`\`\`text\n${message}\n\`\`\``, (t) => secrets.redact(t));
+    await writeSummary(`### OpenHands · ${STATUS[status].headline}\n\n\`\`\`text\n${message}\n\`\`\``, (t) => secrets.redact(t));
     return;
   }
   const known = error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError;

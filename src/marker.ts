@@ -9,6 +9,7 @@ import { MARKER_PREFIX } from './constants.js';
 import { parseFixState, type FixState } from './ci-fix.js';
 import { SHA_RE } from './push-delta.js';
 import type { PastConversation, PastRun, Report, RunStatus } from './report.js';
+import { isRunStatus } from './status.js';
 
 export interface MarkerState {
   readonly v: 1;
@@ -99,7 +100,8 @@ export function parseMarker(body: string, key: string): MarkerState | undefined 
   if (!m) return undefined;
   try {
     const s = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8')) as MarkerState;
-    if (!(s && s.v === 1 && typeof s.runId === 'string')) return undefined;
+    // A status this version does not know is damage too: every status fact comes from its table.
+    if (!(s && s.v === 1 && typeof s.runId === 'string' && isRunStatus(s.status))) return undefined;
     // A damaged approval is dropped, not trusted: nothing is approved from it.
     const { approval, headSha, fix, ...rest } = s;
     // A damaged head is dropped: the next review is a full one.

@@ -11,14 +11,12 @@ import { getErrorMessage } from './errors.js';
 import { createStickyComment, findStickyComment, updateComment } from './github/comments.js';
 import type { Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
-import { pauseSandboxNow } from './openhands/client.js';
 import { SecretBox } from './redact.js';
 import { renderComment } from './render/comment.js';
 import type { SavedComment } from './reporter.js';
 import { completeLeftCheckRun, type SavedCheckRun } from './steps/check-run.js';
-import { ownSandbox } from './steps/outcome.js';
-
-const UNFINISHED = new Set(['pending', 'started', 'ready', 'followed_up']);
+import { pauseKilledRun } from './steps/pause.js';
+import { STATUS } from './status.js';
 
 export async function runPost(deps: { env: Env }): Promise<void> {
   await postCheckRun(deps.env);
@@ -33,18 +31,12 @@ export async function runPost(deps: { env: Env }): Promise<void> {
     secrets.add(cfg.apiKey);
     // A final report whose last write failed is written as it was; only an unfinished one means
     // the main step was stopped before it could say how the run ended.
-    if (!report.final && UNFINISHED.has(report.status)) {
+    if (!report.final && !STATUS[report.status].final) {
       report.status = 'cancelled';
       report.error = 'The job stopped before the action could report a final state (cancelled or killed).';
-      const sandboxId = ownSandbox(report);
-      if (cfg.onCancel === 'pause' && sandboxId && cfg.apiKey) {
-        try {
-          await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);
-          report.sandboxStatus = 'PAUSED';
-          report.error += ' The sandbox was paused (on-cancel: pause).';
-        } catch (error) {
-          core.warning(`Could not pause sandbox ${sandboxId}: ${getErrorMessage(error)}`);
-        }
+      if (await pauseKilledRun(report, cfg)) {
+        report.sandboxStatus = 'PAUSED';
+        report.error += ' The sandbox was paused (on-cancel: pause).';
       }
     }
     report.final = true;

@@ -1,25 +1,10 @@
 /** What a run knows about its conversation: the one state the comment, summary and outputs show. */
 import type { ApprovalState } from './approval.js';
 import type { FixState } from './ci-fix.js';
+import { SANDBOX_TERMINAL } from './openhands/types.js';
+import type { RunStatus } from './status.js';
 
-export type RunStatus =
-  | 'pending'
-  | 'started'
-  | 'ready'
-  | 'finished'
-  | 'error'
-  | 'stuck'
-  | 'waiting_for_confirmation'
-  | 'timed_out'
-  | 'cancelled'
-  | 'skipped'
-  | 'followed_up'
-  | 'awaiting_approval'
-  | 'interrupted'
-  | 'over_budget';
-
-/** Statuses that fail the step. */
-export const FAILING: ReadonlySet<RunStatus> = new Set(['error', 'stuck', 'interrupted', 'over_budget', 'timed_out', 'cancelled']);
+export type { RunStatus } from './status.js';
 
 /** A conversation an earlier run of this comment-key started, kept linked in the comment. */
 export interface PastConversation {
@@ -107,7 +92,7 @@ export function conversationUrl(baseUrl: string, id: string): string {
 
 /** Maps what the service says to the action's status once the wait is over. */
 export function statusFromExecution(executionStatus: string | null, sandboxStatus: string | null): RunStatus {
-  if (sandboxStatus === 'ERROR' || sandboxStatus === 'MISSING') return 'error';
+  if (sandboxStatus !== null && SANDBOX_TERMINAL.has(sandboxStatus)) return 'error';
   switch (executionStatus) {
     case 'finished':
       return 'finished';

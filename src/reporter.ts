@@ -6,7 +6,7 @@
  */
 import { OUTPUT, STATE } from './constants.js';
 import { createStickyComment, updateComment, type CommentTarget } from './github/comments.js';
-import { GitHubApiError } from './github/errors.js';
+import { GitHubApiError } from './errors.js';
 import type { Octokit } from './github/octokit.js';
 import { renderComment } from './render/comment.js';
 import { conversationUrl, type Report } from './report.js';

@@ -15,7 +15,7 @@
 import * as core from '@actions/core';
 import type { Config } from '../config.js';
 import { OUTPUT } from '../constants.js';
-import { getErrorMessage } from '../errors.js';
+import { getErrorMessage, OverBudgetError } from '../errors.js';
 import { completeCheckRunById } from '../github/checks.js';
 import { getCommentBody, listRepoStickyComments, type CommentTarget } from '../github/comments.js';
 import type { EventContext } from '../github/event.js';
@@ -29,12 +29,13 @@ import type { Report } from '../report.js';
 import { Reporter } from '../reporter.js';
 import type { Sleep } from '../retry.js';
 import { agentPrLookup } from '../steps/agent-pr-github.js';
-import { checkConclusion, checkOutput } from '../steps/check-run.js';
-import { endPatch, OverBudgetError } from '../steps/finish.js';
+import { checkOutput } from '../steps/check-run.js';
+import { endPatch } from '../steps/finish.js';
 import { viewPatch } from '../steps/follow.js';
-import { stopSpending } from '../steps/outcome.js';
+import { stopSpending } from '../steps/pause.js';
 import { missingApiKey } from '../steps/plan.js';
 import type { Run, Session } from '../steps/run.js';
+import { checkConclusion } from '../status.js';
 import { writeSummary } from '../summary.js';
 import { renderFinalizeSummary, type Outcome } from './summary.js';
 import { capOf, FINALIZE_LOOKBACK_MS, reportOf, trackedComments, type Tracked } from './tracked.js';
@@ -65,6 +66,12 @@ export async function finalize(d: FinalizeDeps): Promise<void> {
   if (tracked.length === 0) {
     // Nothing to do costs no OpenHands request (and needs no API key).
     await writeSummary(renderFinalizeSummary([]), (t) => secrets.redact(t));
+    return;
+  }
+  if (cfg.dryRun) {
+    // A dry run reads no conversation and writes nothing: it says what a real run would look at.
+    const list = tracked.map((t) => `- [#${t.comment.issueNumber}](${t.comment.url}): conversation \`${t.state.conversationId}\`, ${t.state.status}`).join('\n');
+    await writeSummary(`### OpenHands · Finalize (dry run)\n\nWould read ${tracked.length} conversation(s) in ${Math.ceil(tracked.length / BATCH_IDS)} batch read(s) and bring their comments up to date:\n\n${list}`, (t) => secrets.redact(t));
     return;
   }
   if (!cfg.apiKey) throw missingApiKey();

@@ -7,17 +7,15 @@ import type { Config } from '../config.js';
 import type { RepoStickyComment } from '../github/comments.js';
 import type { EventContext } from '../github/event.js';
 import type { MarkerState } from '../marker.js';
-import type { Report, RunStatus } from '../report.js';
+import type { Report } from '../report.js';
+import { handedOver } from '../status.js';
 
 /** How far back a finalize run looks for comments (by their last edit). */
 export const FINALIZE_LOOKBACK_MS = 7 * 24 * 3600_000;
 
-/** A run that ended while the agent went on: its comment waits for a finalize run. */
-const HANDED_OVER: ReadonlySet<RunStatus> = new Set(['started', 'ready', 'followed_up']);
-
 /** A final marker whose run handed a conversation over before the agent ended. */
 export function isHandedOver(s: MarkerState | undefined): s is MarkerState & { readonly conversationId: string } {
-  return Boolean(s?.final && HANDED_OVER.has(s.status) && s.conversationId);
+  return Boolean(s && handedOver(s) && s.conversationId);
 }
 
 export interface Tracked {

@@ -4,7 +4,8 @@
  * 'forbidden', and later calls do nothing, so a run logs it once and carries on.
  */
 import { GITHUB_COMMENT_LIMIT } from '../constants.js';
-import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
+import { GitHubApiError } from '../errors.js';
+import { NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
 export const CHECK_NAME = 'OpenHands';

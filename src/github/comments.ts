@@ -4,8 +4,9 @@
  * blindly (a create GitHub applied but answered with 500 would leave two comments), so after
  * an unclear failure the comments are read before trying again.
  */
+import { GitHubApiError } from '../errors.js';
 import { markerFor, markerKeyOf, parseMarker, type MarkerState } from '../marker.js';
-import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
+import { NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
 export interface CommentTarget {

@@ -1,6 +1,7 @@
 /** GitHub's compare API: what a pull request's head gained since an earlier commit. */
 import type { Comparison } from '../push-delta.js';
-import { GitHubApiError, github } from './errors.js';
+import { GitHubApiError } from '../errors.js';
+import { github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
 /**

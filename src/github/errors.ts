@@ -2,28 +2,7 @@
  * GitHub failures named by what the action was doing: Octokit's own message ("Not Found -
  * https://docs.github.com/rest") says neither which call failed nor why it matters.
  */
-
-/** A failed GitHub request, after the Octokit plugins' retries. */
-export class GitHubApiError extends Error {
-  /** HTTP status; undefined when no answer came (reset, timeout, DNS) */
-  readonly status: number | undefined;
-  /** a rate limit (primary or secondary): GitHub documents these as temporary */
-  readonly rateLimited: boolean;
-  /** the request may have been applied although it failed (5xx, reset, timeout) */
-  readonly ambiguous: boolean;
-  constructor(message: string, opts: { status: number | undefined; rateLimited: boolean; ambiguous: boolean; cause: unknown }) {
-    super(message, { cause: opts.cause });
-    this.name = 'GitHubApiError';
-    this.status = opts.status;
-    this.rateLimited = opts.rateLimited;
-    this.ambiguous = opts.ambiguous;
-  }
-
-  /** A repeat will not change the answer (no permission, no such thing, a rejected body). */
-  get permanent(): boolean {
-    return !this.rateLimited && this.status !== undefined && [400, 401, 403, 404, 410, 422, 451].includes(this.status);
-  }
-}
+import { GitHubApiError } from '../errors.js';
 
 interface OctokitErrorShape {
   status?: unknown;

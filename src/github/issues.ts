@@ -1,5 +1,6 @@
 /** Issue and PR look-ups the run needs beyond the event payload. */
-import { GitHubApiError, NO_BLIND_RETRY, github } from './errors.js';
+import { GitHubApiError } from '../errors.js';
+import { NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
 export interface PullRequestRefs {

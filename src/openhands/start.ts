@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CONVERSATION_ID_NAMESPACE } from '../constants.js';
-import { OpenHandsApiError, StartFailedError, TimeoutError } from '../errors.js';
+import { DeadStartError, OpenHandsApiError, StartFailedError, TimeoutError } from '../errors.js';
 import { backoffDelay, realSleep, type Sleep } from '../retry.js';
 import type { OpenHandsClient } from './client.js';
 import { hexId, START_TERMINAL, type StartRequest, type StartTask } from './types.js';
@@ -188,18 +188,6 @@ export async function waitForStartTask(
   return current;
 }
 
-/** A start task that stopped moving: the server lost the start. */
-export class DeadStartError extends Error {
-  readonly task: StartTask;
-  constructor(task: StartTask, ms: number, note?: string) {
-    super(
-      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
-        `the service lost this start and will not finish it${note ? `; ${note}` : ''}. Re-run the workflow to start again.`,
-    );
-    this.name = 'DeadStartError';
-    this.task = task;
-  }
-}
 
 /** Throws the service's own explanation for a start task in ERROR. */
 export function assertReady(task: StartTask): void {

@@ -79,10 +79,12 @@ export const START_PHASES = [
   'STARTING_CONVERSATION',
   'READY',
 ] as const;
+export type StartPhase = (typeof START_PHASES)[number];
 
 /** execution_status values after which waiting for `finished` stops. */
 export const EXECUTION_TERMINAL = new Set(['finished', 'error', 'stuck', 'waiting_for_confirmation']);
-export const SANDBOX_TERMINAL = new Set(['ERROR', 'MISSING']);
+/** Sandbox statuses the sandbox never leaves: the conversation is over. */
+export const SANDBOX_TERMINAL: ReadonlySet<string> = new Set(['ERROR', 'MISSING']);
 
 export interface StartRequest {
   initial_message: { role: 'user'; content: Array<{ type: 'text'; text: string }>; run: true };

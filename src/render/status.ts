@@ -5,57 +5,32 @@
  */
 import { approvalLine as heldLine } from '../approval.js';
 import { formatDuration } from '../duration.js';
-import type { Report, RunStatus } from '../report.js';
-
-/** Emoji and words per status; `handedOver` is used when a final run stopped watching early. */
-const HEADLINE: Record<RunStatus, { readonly text: string; readonly handedOver?: string }> = {
-  pending: { text: '⏳ Starting' },
-  started: { text: '⏳ Starting', handedOver: '🚀 Started: the agent is still working' },
-  ready: { text: '🟢 Ready: the agent is working', handedOver: '🟢 Ready: the agent is still working' },
-  finished: { text: '✅ Finished' },
-  error: { text: '❌ Failed' },
-  stuck: { text: '⚠️ Stuck: the agent cannot go on' },
-  waiting_for_confirmation: { text: '✋ Waiting for confirmation' },
-  timed_out: { text: '⌛ Timed out' },
-  cancelled: { text: '🚫 Cancelled' },
-  skipped: { text: '⏭️ Skipped' },
-  followed_up: { text: '💬 Follow-up sent: the agent is working', handedOver: '💬 Follow-up sent: the agent is still working' },
-  awaiting_approval: { text: "🔒 Waiting for a maintainer's approval" },
-  interrupted: { text: '⏸️ Interrupted: the sandbox stopped' },
-  over_budget: { text: '💸 Over budget: the sandbox was paused' },
-};
-
-/** Statuses where time spent means nothing to the reader. */
-const NO_ELAPSED: ReadonlySet<RunStatus> = new Set(['skipped', 'awaiting_approval']);
-
-/** A final run that returned before the agent was done (`wait: none`/`ready`): the agent goes on. */
-export function handedOver(r: Report): boolean {
-  return r.final && (r.status === 'started' || r.status === 'ready' || r.status === 'followed_up');
-}
+import type { StartPhase } from '../openhands/types.js';
+import type { Report } from '../report.js';
+import { handedOver, headline, STATUS } from '../status.js';
 
 /** The run followed the agent until it stopped, so "no pull request" is a fact, not a guess. */
 export function agentStopped(r: Report): boolean {
   if (!r.final) return false;
-  if (r.status === 'finished' || r.status === 'stuck' || r.status === 'over_budget' || r.status === 'interrupted') return true;
+  const stopped = STATUS[r.status].agentStopped;
   // An error counts only when the agent itself ended in it (not a failed start or request).
-  return r.status === 'error' && r.executionStatus === 'error';
+  return stopped === 'if-agent-errored' ? r.executionStatus === 'error' : stopped;
 }
 
 /** `### OpenHands · ✅ Finished · 12m 5s` */
 export function statusLine(r: Report): string {
-  const h = HEADLINE[r.status];
-  const words = handedOver(r) && h.handedOver ? h.handedOver : h.text;
-  const elapsed = NO_ELAPSED.has(r.status) ? '' : ` · ${formatDuration(Math.max(0, r.updatedAt - r.startedAt))}`;
-  return `### OpenHands · ${words}${elapsed}`;
+  const elapsed = STATUS[r.status].elapsed ? ` · ${formatDuration(Math.max(0, r.updatedAt - r.startedAt))}` : '';
+  return `### OpenHands · ${headline(r)}${elapsed}`;
 }
 
 /** The start task's phases, grouped as a reader thinks of them. */
+// `satisfies`: every phase named here is one the service emits (START_PHASES).
 const STEPS: readonly { readonly name: string; readonly phases: Readonly<Record<string, string>> }[] = [
   { name: 'sandbox', phases: { WORKING: '', WAITING_FOR_SANDBOX: '' } },
   { name: 'repository', phases: { PREPARING_REPOSITORY: '' } },
   { name: 'setup', phases: { RUNNING_SETUP_SCRIPT: 'setup script', SETTING_UP_GIT_HOOKS: 'git hooks', SETTING_UP_SKILLS: 'skills' } },
   { name: 'conversation', phases: { STARTING_CONVERSATION: '' } },
-];
+] satisfies readonly { name: string; phases: Partial<Record<StartPhase, string>> }[];
 
 /** `✓ sandbox · ✓ repository · ◐ setup (git hooks) · ◌ conversation`, only while starting. */
 export function phaseLine(r: Report): string | undefined {

@@ -7,39 +7,18 @@
 import * as core from '@actions/core';
 import { STATE } from '../constants.js';
 import { getErrorMessage } from '../errors.js';
-import { CHECK_NAME, CheckRun, type CheckConclusion, type CheckOutcome, type CheckOutput } from '../github/checks.js';
+import { CHECK_NAME, CheckRun, type CheckOutcome, type CheckOutput } from '../github/checks.js';
 import { github } from '../github/errors.js';
 import { getPullRequestRefs } from '../github/issues.js';
 import type { Octokit } from '../github/octokit.js';
-import { handedOver, statusLine } from '../render/status.js';
-import { conversationUrl, type Report, type RunStatus } from '../report.js';
+import { statusLine } from '../render/status.js';
+import { conversationUrl, type Report } from '../report.js';
+import { checkConclusion, handedOver, headline, STATUS } from '../status.js';
 import type { Run } from './run.js';
-
-/** The conclusion for a final report; undefined for runs that never get a check run. */
-export function checkConclusion(r: Pick<Report, 'status' | 'final'>): CheckConclusion | undefined {
-  const byStatus: Partial<Record<RunStatus, CheckConclusion>> = {
-    finished: 'success',
-    error: 'failure',
-    stuck: 'failure',
-    interrupted: 'failure',
-    over_budget: 'failure',
-    timed_out: 'timed_out',
-    cancelled: 'cancelled',
-    // the agent asks a person to confirm an action: someone has to act
-    waiting_for_confirmation: 'action_required',
-  };
-  const known = byStatus[r.status];
-  if (known) return known;
-  // Handed over (wait: ready/none, a follow-up sent): the agent goes on, so neither pass nor fail.
-  if (r.status === 'started' || r.status === 'ready' || r.status === 'followed_up' || r.status === 'pending') return 'neutral';
-  return undefined;
-}
 
 /** The check run's title and summary: the status line and the links, nothing else (no secrets to leak). */
 export function checkOutput(r: Report): CheckOutput {
-  const title = statusLine(r)
-    .replace(/^### OpenHands · /, '')
-    .replace(/ · [^·]*$/, '');
+  const title = headline(r);
   const links = [
     r.conversationId ? `[Open the conversation](${conversationUrl(r.baseUrl, r.conversationId)})` : '',
     `[Workflow run](${r.runUrl})`,
@@ -173,9 +152,10 @@ export interface SavedCheckRun {
  */
 export async function completeLeftCheckRun(octokit: Octokit, saved: SavedCheckRun): Promise<void> {
   const { owner, repo, id, link, runUrl } = saved;
-  const summary = `**OpenHands · 🚫 Cancelled**\n\nThe job stopped before the action could report how the run ended.\n\n[Open the conversation](${link}) · [Workflow run](${runUrl})`;
+  const { headline: title, check: conclusion } = STATUS.cancelled;
+  const summary = `**OpenHands · ${title}**\n\nThe job stopped before the action could report how the run ended.\n\n[Open the conversation](${link}) · [Workflow run](${runUrl})`;
   await github(`completing the ${CHECK_NAME} check run ${id} on ${owner}/${repo}`, () =>
-    octokit.rest.checks.update({ owner, repo, check_run_id: id, status: 'completed', conclusion: 'cancelled', output: { title: '🚫 Cancelled', summary } }),
+    octokit.rest.checks.update({ owner, repo, check_run_id: id, status: 'completed', conclusion, output: { title, summary } }),
   );
 }
 

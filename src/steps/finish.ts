@@ -13,7 +13,9 @@ import { finalResponse, readFinalMessage } from '../openhands/final-message.js';
 import { finishPollDelay, waitForFinish } from '../openhands/finish.js';
 import { ownRun, ownRunFromAppServer, type OwnRun } from '../openhands/own-run.js';
 import { EXECUTION_TERMINAL, type OHEvent } from '../openhands/types.js';
+import { OverBudgetError } from '../errors.js';
 import { statusFromExecution, type Report } from '../report.js';
+import { STATUS } from '../status.js';
 import { viewPatch } from './follow.js';
 import { watchLive, type LiveWatch } from './live-watch.js';
 import { log, type Session } from './run.js';
@@ -25,16 +27,6 @@ export const SAFETY_POLL_MS = 60_000;
 /** With max-cost set, the cost is never older than this. */
 export const COST_CHECK_MS = 10_000;
 
-export class OverBudgetError extends Error {
-  readonly cost: number;
-  readonly cap: number;
-  constructor(cost: number, cap: number) {
-    super(`The conversation's cost ($${cost.toFixed(2)}) passed max-cost ($${cap.toFixed(2)}); the agent was stopped`);
-    this.name = 'OverBudgetError';
-    this.cost = cost;
-    this.cap = cap;
-  }
-}
 
 /**
  * The wait between app-server reads: the safety poll while the socket reports (its status and
@@ -155,7 +147,7 @@ export async function endPatch(s: Session, conversationId: string, view: Convers
     status,
     finalMessage: finalMessage || undefined,
     ...(agentPr ? { agentPr } : {}),
-    ...(status === 'error' || status === 'stuck' ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
+    ...(STATUS[status].failing ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
   };
 }
 

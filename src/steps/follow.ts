@@ -5,14 +5,15 @@
  */
 import * as core from '@actions/core';
 import { INPUT } from '../constants.js';
-import { TimeoutError } from '../errors.js';
+import { DeadStartError, TimeoutError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
 import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
-import { assertReady, DeadStartError, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
+import { assertReady, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
-import { pauseLostSandbox, reactLater, type Session } from './run.js';
+import { pauseLostSandbox } from './pause.js';
+import { reactLater, type Session } from './run.js';
 
 /** The service's view, as Report fields. */
 export function viewPatch(v: ConversationView): Partial<Report> {

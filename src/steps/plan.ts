@@ -9,10 +9,9 @@
 import * as core from '@actions/core';
 import { approvalGesture, classifyTrigger, gate, heldRequestOf, resolveApproval, type ApprovalState, type GateInput } from '../approval.js';
 import { API_KEY_ENV, INPUT } from '../constants.js';
-import { ConfigError, getErrorMessage } from '../errors.js';
+import { ConfigError, getErrorMessage, GitHubApiError } from '../errors.js';
 import { readHeldRequest } from '../github/approval.js';
 import { findStickyComment, type CommentTarget, type StickyComment } from '../github/comments.js';
-import { GitHubApiError } from '../github/errors.js';
 import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/issues.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { checkActors, type Decision } from '../triggers.js';

@@ -65,21 +65,6 @@ export interface Session {
   readonly client: OpenHandsClient;
 }
 
-/**
- * A lost start may leave its sandbox running (§14.1), with no conversation ever to use it: pause
- * it when it is the conversation's own (named after it). False when not paused.
- */
-export async function pauseLostSandbox(s: Session, sandboxId: string | null | undefined, conversationId: string): Promise<boolean> {
-  if (!sandboxId || sandboxId !== conversationId) return false;
-  try {
-    await s.client.pauseSandbox(sandboxId);
-    core.info(`Paused the sandbox ${sandboxId} of the lost start`);
-    return true;
-  } catch (error) {
-    core.warning(`Could not pause the sandbox ${sandboxId} of the lost start: ${s.run.secrets.redact(getErrorMessage(error))}`);
-    return false;
-  }
-}
 
 /** Redacted log line. */
 export function log(run: Pick<Run, 'secrets'>, message: string): void {

@@ -8,7 +8,8 @@ import { getErrorMessage } from '../errors.js';
 import { compareCommits } from '../github/compare.js';
 import type { StickyComment } from '../github/comments.js';
 import { deltaOf, SHA_RE, type PushDelta } from '../push-delta.js';
-import { conversationUrl, FAILING, type RunStatus } from '../report.js';
+import { conversationUrl } from '../report.js';
+import { STATUS } from '../status.js';
 import type { Run } from './run.js';
 
 export interface Since {
@@ -32,7 +33,7 @@ export async function since(run: Run, sticky: StickyComment | undefined): Promis
     repo: ctx.repository,
     ...(prev.conversationId ? { earlierConversationUrl: conversationUrl(run.cfg.baseUrl, prev.conversationId) } : {}),
   };
-  if (FAILING.has(prev.status as RunStatus)) {
+  if (STATUS[prev.status].failing) {
     const why = `the review of it did not finish (it ended as ${prev.status.replace(/_/g, ' ')})`;
     return { headSha: head, delta: { kind: 'full', base, head, why, ...where } };
   }

@@ -10,7 +10,8 @@
  * more, `FAULT_SEED=<seed> FAULT_CASES=1` replays one (the seed is in the test name).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAILING, type RunStatus } from '../../src/report.ts';
+import type { RunStatus } from '../../src/report.ts';
+import { STATUS } from '../../src/status.ts';
 import type { FaultSpec } from '../fakes/github.ts';
 import type { Fault } from '../emulator/types.ts';
 import type { ActionRun } from './harness.ts';
@@ -156,7 +157,7 @@ function check(x: World, main: ActionRun, post: ActionRun, issue: number, why: s
   // At most one start: a retried start request must never make a second task.
   expect(x.emu.tasks.length, why).toBeLessThanOrEqual(1);
   // Exit code = status.
-  expect(main.code, why).toBe(FAILING.has(status) ? 1 : 0);
+  expect(main.code, why).toBe(STATUS[status].failing ? 1 : 0);
   expect(post.code, why).toBe(0);
   // Exactly one sticky comment with the final state, once the run got as far as a comment.
   const stickies = x.gh.commentsOn(issue).filter((cm) => MARKER.test(cm.body));

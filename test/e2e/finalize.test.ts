@@ -4,7 +4,7 @@
  * state wait: finished would have written, with the final message and the agent's PR.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { markerLine } from '../../src/marker.ts';
+import { markerKeyOf, markerLine, parseMarker } from '../../src/marker.ts';
 import { issueLabeled, prLabeled, schedule, workflowDispatch } from './payloads.ts';
 import { world, type World } from './world.ts';
 
@@ -166,6 +166,20 @@ describe('what a finalize run leaves alone', () => {
     expect(fin.summary).not.toContain('#7');
   });
 
+  it('a dry run reads no conversation and writes nothing, and says what it would finalize', async () => {
+    worksFor(300);
+    await handOver();
+    await agentEnded();
+    const before = w.ohRequests().length;
+    const writes = w.gh.countWrites();
+    const fin = await finalizeRun('970', { 'dry-run': 'true' });
+    expect(fin.code, fin.stdout).toBe(0);
+    expect(w.ohRequests().slice(before)).toEqual([]);
+    expect(w.gh.countWrites()).toBe(writes);
+    expect(fin.summary).toContain('Would read 1 conversation(s) in 1 batch read(s)');
+    expect(w.gh.checkRuns[0]?.status).toBe('in_progress');
+  });
+
   it('a forged marker alone costs no OpenHands request', async () => {
     const report = {
       key: 'x/y', status: 'ready' as const, final: true, repo: 'octo-org/octo-repo', serverUrl: 'https://github.com', baseUrl: w.emu.url,
@@ -204,8 +218,10 @@ describe('what a finalize run leaves alone', () => {
   it('a run still watching (wait: finished) is not touched', async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }], stepMs: 200 });
     const main = w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }), inputs: { wait: 'finished', 'finish-timeout': '5s' }, timeoutMs: 28_000 });
-    // Generous: on a loaded machine the start alone can take seconds.
-    await until(() => (w.gh.commentsOn(1)[0]?.body ?? '').includes('agent is working'), 20_000);
+    // The agent works and the run's comment exists (its marker says final: false while the run watches).
+    await until(() => conv()?.execution_status === 'running' && w.gh.commentsOn(1).length === 1, 20_000);
+    const body = w.gh.commentsOn(1)[0]?.body ?? '';
+    expect(parseMarker(body, markerKeyOf(body) as string)?.final).toBe(false);
     const fin = await finalizeRun();
     expect(fin.outputs).toMatchObject({ finalized: '0', 'still-running': '0' });
     expect(fin.summary).toContain('nothing to do');

@@ -268,7 +268,7 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     }
   }
   const entry = opts.entry ?? DIST_ENTRY;
-  if (!existsSync(entry)) throw new Error(`harness: ${entry} does not exist (run \`npm run build\` first)`);
+  if (!existsSync(entry)) throw new Error(`harness: ${entry} does not exist (vitest's global setup builds it; outside vitest run \`npm run build\`)`);
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'oh-action-run-'));
   const workspace = opts.workspace ?? path.join(tmp, 'workspace');

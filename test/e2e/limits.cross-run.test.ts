@@ -60,7 +60,7 @@ describe('max-cost-24h', () => {
     expect(next.outputs.status).toBe('ready');
     expect(w.starts()).toBe(starts + 1);
     expect(next.summary).toContain('**Limits:** spent $0.00 of $5.00 in the last 24 h');
-  });
+  }, 60_000);
 
   it('a conversation still working is read fresh: its cost now counts, not the one its comment recorded', async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }], stepMs: 50, costPerStep: 0.5 });
@@ -111,7 +111,7 @@ describe('max-runs-per-person', () => {
     const next = await label(7, inputs, 'Codertocat', '3007');
     expect(next.outputs.status).toBe('ready');
     expect(w.starts()).toBe(3);
-  });
+  }, 90_000); // five runs of the action: room for a loaded machine
 
   it('maintainers are exempt by default', async () => {
     const inputs = { 'max-runs-per-person': '1/1h' };

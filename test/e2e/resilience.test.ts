@@ -38,7 +38,8 @@ describe('the final comment always lands', () => {
     w.emu.setDefaultScenario({ phaseMs: 5 });
     // Every edit fails while the main step runs (each is retried, so a count would be fragile).
     w.gh.addFault({ method: 'PATCH', path: /\/issues\/comments\//, status: 502, times: Infinity });
-    const main = await w.run({ event: 'issues', payload: labeled() });
+    // Every edit waits out GitHub's retries: the bound is for a loaded machine, not a speed claim.
+    const main = await w.run({ event: 'issues', payload: labeled(), timeoutMs: 60_000 });
     expect(main.code).toBe(0);
     expect(w.gh.commentsOn(1)[0]?.body).not.toContain('Ready');
     w.gh.clearFaults();
@@ -48,7 +49,7 @@ describe('the final comment always lands', () => {
     expect(body).toContain('Ready');
     expect(body).not.toContain('Cancelled');
     expect(w.ohRequests().some((r) => r.endsWith('/pause'))).toBe(false);
-  });
+  }, 90_000);
 });
 
 describe('re-runs', () => {

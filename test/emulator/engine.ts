@@ -200,6 +200,21 @@ export class Engine extends Lifecycle {
     if (conv.scenario.sandboxAfterEnd === 'PAUSED' && TERMINAL_EXECUTION.includes(status)) this.pauseSandbox(conv.sandboxId);
   }
 
+  /** Time jumps for one run: everything planned up to its next execution status happens now (a test
+   * waits on what it saw, then moves the agent on, instead of racing a timeline). False: no such status. */
+  advanceRun(conversationId: string): boolean {
+    const conv = this.conversations.get(conversationId);
+    const run = conv?.run;
+    if (!conv || !run || run.waiting) return false;
+    const next = run.steps.find((st) => st.status !== undefined);
+    if (!next) return false;
+    const shift = next.due - now();
+    if (shift > 0) for (const st of run.steps) st.due -= shift;
+    this.timers.clear(run.timer);
+    this.advance(conv, run);
+    return true;
+  }
+
   /** Run every due step in order, then wait for the next one. */
   private advance(conv: Conversation, run: Run): void {
     run.timer = null;

@@ -96,6 +96,8 @@ export interface StoredEvent {
 export interface Step {
   due: number;
   fn: () => void;
+  /** Set on the step that changes the execution status (advanceRun moves time up to it). */
+  status?: ExecutionStatus;
 }
 
 export interface Run {

@@ -121,7 +121,7 @@ export function planRun(host: RunHost, conv: Conversation, execution: ExecutionS
   const s = conv.scenario;
   const pr = first ? s.agentPr : undefined;
   const text = pr && !message.includes(pr.url) ? `${message}\n\nPull request: ${pr.url}` : message;
-  const steps: Array<{ due: number; llm?: true; fn: (n: number) => void }> = [];
+  const steps: Array<{ due: number; llm?: true; status?: ExecutionStatus; fn: (n: number) => void }> = [];
   let finalDone = false;
   entries.forEach((e, i) => {
     const t = start + e.afterMs;
@@ -133,7 +133,7 @@ export function planRun(host: RunHost, conv: Conversation, execution: ExecutionS
     }
     if (e.status === 'error')
       steps.push({ due: t, fn: () => void emit(conv, 'environment', 'ConversationErrorEvent', { code: 'AgentRunError', detail: 'The agent stopped because of an error.' }) });
-    steps.push({ due: t, fn: () => host.setExec(conv, e.status) });
+    steps.push({ due: t, status: e.status, fn: () => host.setExec(conv, e.status) });
     if (e.status !== 'running') return;
     const next = entries[i + 1]?.afterMs;
     const dues: number[] = [];
@@ -151,5 +151,5 @@ export function planRun(host: RunHost, conv: Conversation, execution: ExecutionS
   // stable by due time: statuses first where planned first at the same instant
   const ordered = steps.map((st, i) => ({ ...st, i })).sort((a, b) => a.due - b.due || a.i - b.i);
   const llmSteps = Math.max(1, ordered.filter((st) => st.llm).length);
-  return ordered.map((st) => ({ due: st.due, fn: () => st.fn(llmSteps) }));
+  return ordered.map((st) => ({ due: st.due, ...(st.status ? { status: st.status } : {}), fn: () => st.fn(llmSteps) }));
 }

@@ -184,6 +184,10 @@ class EmulatorServer implements Controlled, App {
     return this.engine.failSandbox(id, status);
   }
 
+  advanceRun(conversationId: string): boolean {
+    return this.engine.advanceRun(conversationId);
+  }
+
   ageConversation(id: string, ms: number): boolean {
     return this.engine.ageConversation(id, ms);
   }

@@ -231,6 +231,9 @@ export interface Emulator {
   resumeSandbox(id: string): boolean;
   /** Move a conversation's updated_at `ms` into the past. */
   ageConversation(id: string, ms: number): boolean;
+  /** The run's next planned execution status, and every step before it, happens now (its later steps move up
+   * as much): tests move the agent on after seeing what they wait for. False if no status is left to reach. */
+  advanceRun(conversationId: string): boolean;
   /** Move a start task's created_at and updated_at `ms` into the past (it has not moved for that long); false if unknown. */
   ageTask(id: string, ms: number): boolean;
   /** Put a sandbox in ERROR or MISSING now. */

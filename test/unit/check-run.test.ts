@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkConclusion, checkOutput, checkRunPlan, wantsCheckRun } from '../../src/steps/check-run.ts';
+import { checkOutput, checkRunPlan, wantsCheckRun } from '../../src/steps/check-run.ts';
+import { checkConclusion } from '../../src/status.ts';
 import type { RunStatus } from '../../src/report.ts';
 import { CONV, report } from './render-samples.ts';
 

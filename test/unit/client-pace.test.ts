@@ -1,24 +1,36 @@
 // One run never bursts into the account's shared limit (10 a second): requests are spaced.
-import { performance } from 'node:perf_hooks';
 import { MockAgent } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MIN_GAP_MS, OpenHandsClient } from '../../src/openhands/client.ts';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('pacing', () => {
   it(`sends at most one request every ${MIN_GAP_MS} ms, even when asked for many at once`, async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
+    // The pace's clock is faked: a loaded machine fires real timers late, which bunches requests
+    // up in the measurement although the pace released them apart.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    // When each request is handed to the dispatcher (the pace's release), not when its answer is made.
     const sentAt: number[] = [];
+    class TimedAgent extends MockAgent {
+      override dispatch(...args: Parameters<MockAgent['dispatch']>): boolean {
+        sentAt.push(Date.now());
+        return super.dispatch(...args);
+      }
+    }
+    const agent = new TimedAgent();
+    agent.disableNetConnect();
     agent
       .get('https://oh.example')
       .intercept({ path: /app-conversations\?/, method: 'GET' })
-      .reply(200, () => {
-        sentAt.push(performance.now());
-        return '[null]';
-      }, { headers: { 'content-type': 'application/json' } })
+      .reply(200, '[null]', { headers: { 'content-type': 'application/json' } })
       .times(5);
     const client = new OpenHandsClient({ baseUrl: 'https://oh.example', apiKey: 'k', dispatcher: agent });
-    await Promise.all(Array.from({ length: 5 }, () => client.getConversation('a'.repeat(32))));
+    const all = Promise.all(Array.from({ length: 5 }, () => client.getConversation('a'.repeat(32))));
+    await vi.advanceTimersByTimeAsync(5 * MIN_GAP_MS);
+    await all;
     expect(sentAt).toHaveLength(5);
     const gaps = sentAt.slice(1).map((t, i) => t - (sentAt[i] as number));
     // a few ms of timer slack

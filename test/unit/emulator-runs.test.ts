@@ -26,8 +26,10 @@ describe('execution and messages', () => {
     const sandboxId = String(paused.sandbox_id);
     expect(await refused.json()).toEqual({ detail: `Sandbox is PAUSED. Use POST /api/v1/sandboxes/${sandboxId}/resume to resume it first.` });
 
+    const seen = emu().transitions.length;
     expect(await (await api(`/api/v1/sandboxes/${sandboxId}/resume`, { method: 'POST' })).json()).toEqual({ success: true });
-    expect((await conversation(convId)).sandbox_status).toBe('STARTING');
+    // through STARTING first (read from the transition log: 20 ms of STARTING may be over before a read returns)
+    expect(emu().transitions.slice(seen).filter((t) => t.kind === 'sandbox').map((t) => t.status)[0]).toBe('STARTING');
     await waitFor(async () => (await conversation(convId)).sandbox_status === 'RUNNING');
     expect((await conversation(convId)).execution_status).toBe('finished'); // paused after the end: nothing lost
 
@@ -35,6 +37,24 @@ describe('execution and messages', () => {
     expect(await sent.json()).toEqual({ success: true, sandbox_status: 'RUNNING', message: null });
     expect((await conversation(convId)).execution_status).toBe('running');
     await waitFor(() => emu().events(convId).some((e) => (e.action as J | undefined)?.message === 'Done (follow-up).'));
+  });
+
+  it('advanceRun: a test moves a held run to its next status, with the agent steps planned before it, and no further', async () => {
+    await start();
+    emu().queueScenario({ execution: [{ afterMs: 0, status: 'running' }, { afterMs: 600_000, status: 'waiting_for_confirmation' }, { afterMs: 1_200_000, status: 'finished' }] });
+    const { convId } = await readyConversation();
+    const statuses = (): unknown[] => emu().events(convId).filter((e) => e.key === 'execution_status').map((e) => e.value);
+    const tools = (): number => emu().events(convId).filter((e) => e.kind === 'ObservationEvent').length;
+    await waitFor(() => statuses().includes('running'));
+    expect(tools()).toBe(0);
+    expect(emu().advanceRun(convId)).toBe(true);
+    expect(statuses()).toEqual(['running', 'waiting_for_confirmation']);
+    expect(tools()).toBe(2); // the two steps of the running segment came first
+    expect((await conversation(convId)).execution_status).toBe('waiting_for_confirmation');
+    expect(emu().advanceRun(convId)).toBe(true);
+    expect(statuses()).toEqual(['running', 'waiting_for_confirmation', 'finished']);
+    expect(emu().advanceRun(convId)).toBe(false); // the run is over
+    expect(emu().advanceRun('ffffffffffffffffffffffffffffffff')).toBe(false);
   });
 
   it('send-message errors: 404 with the dashed id, 410 MISSING, 503 ERROR', async () => {

@@ -1,10 +1,11 @@
-// The pure parts of the finish wait and the outcome step (src/steps/finish.ts, src/steps/outcome.ts).
+// The pure parts of the finish wait and the outcome step (src/steps/finish.ts, src/steps/pause.ts).
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { TimeoutError } from '../../src/errors.ts';
 import type { Report } from '../../src/report.ts';
-import { COST_CHECK_MS, finishReadDelay, OverBudgetError, SAFETY_POLL_MS } from '../../src/steps/finish.ts';
-import { statusOf, stopSpending } from '../../src/steps/outcome.ts';
+import { COST_CHECK_MS, finishReadDelay, SAFETY_POLL_MS } from '../../src/steps/finish.ts';
+import { OverBudgetError, statusOf } from '../../src/errors.ts';
+import { stopSpending } from '../../src/steps/pause.ts';
 
 describe('finishReadDelay', () => {
   it('only the safety poll while the socket is up, cap or not', () => {

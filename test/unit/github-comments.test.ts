@@ -1,7 +1,7 @@
 /** The sticky comment under GitHub faults, over HTTP against the fake: exactly one comment per issue and key. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStickyComment, findStickyComment, updateComment } from '../../src/github/comments.ts';
-import { GitHubApiError } from '../../src/github/errors.ts';
+import { GitHubApiError } from '../../src/errors.ts';
 import { createOctokit } from '../../src/github/octokit.ts';
 import { markerFor } from '../../src/marker.ts';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';

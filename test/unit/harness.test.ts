@@ -161,8 +161,9 @@ describe('runAction (with a stand-in entry)', () => {
   });
 
   it('kills a hung action after timeoutMs and fails with its output', async () => {
-    await expect(runAction({ entry, event: 'schedule', payload: schedule(), env: { HANG: '1' }, timeoutMs: 800 })).rejects.toThrow(
-      /did not exit within 800 ms[\s\S]*::warning::careful/,
+    // long enough for the stand-in to start and print on a loaded machine; it then hangs for good
+    await expect(runAction({ entry, event: 'schedule', payload: schedule(), env: { HANG: '1' }, timeoutMs: 4000 })).rejects.toThrow(
+      /did not exit within 4000 ms[\s\S]*::warning::careful/,
     );
   });
 

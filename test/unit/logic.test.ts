@@ -5,7 +5,7 @@ import { finishPollDelay } from '../../src/openhands/finish.ts';
 import { conversationIdFor, echoesId, isStale, STALE_START_MS, startPollDelay } from '../../src/openhands/start.ts';
 import type { StartTask } from '../../src/openhands/types.ts';
 import { isAlive } from '../../src/steps/act/follow-up.ts';
-import { ownSandbox } from '../../src/steps/outcome.ts';
+import { ownSandbox } from '../../src/steps/pause.ts';
 import type { Conversation, OHEvent } from '../../src/openhands/types.ts';
 import { statusFromExecution } from '../../src/report.ts';
 

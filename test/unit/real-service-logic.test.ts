@@ -8,8 +8,9 @@ vi.mock('@actions/core', () => ({ warning: (m: string) => warning(m), info: () =
 vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknown[]) => pauseSandboxNow(...(a as [])) }));
 
 const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
-const { DeadStartError, findStartTask, STALE_START_MS, waitForStartTask } = await import('../../src/openhands/start.ts');
-const { stopSpending } = await import('../../src/steps/outcome.ts');
+const { findStartTask, STALE_START_MS, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { DeadStartError } = await import('../../src/errors.ts');
+const { stopSpending } = await import('../../src/steps/pause.ts');
 type Client = import('../../src/openhands/client.ts').OpenHandsClient;
 type StartTask = import('../../src/openhands/types.ts').StartTask;
 type Report = import('../../src/report.ts').Report;

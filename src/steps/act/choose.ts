@@ -5,6 +5,7 @@
  */
 import { readConversation } from '../../openhands/conversation.js';
 import { EXECUTION_TERMINAL, START_TERMINAL } from '../../openhands/types.js';
+import { STATUS } from '../../status.js';
 import { reactLater, type Session } from '../run.js';
 import { followUp, isAlive, type FollowedUp } from './follow-up.js';
 import { reattachOrStart } from './reattach.js';
@@ -37,7 +38,7 @@ export async function act(s: Session): Promise<Acted> {
   }
   if (!sameRun && prev?.conversationId) {
     // A held run kept the conversation only for routing: its status and run are the hold's.
-    const held = prev.status === 'awaiting_approval' || prev.status === 'skipped';
+    const held = STATUS[prev.status].startedNothing;
     const runUrl = `${run.ctx.serverUrl}/${run.ctx.repository}/actions/runs/${prev.runId}`;
     reporter.report.previous.unshift({ conversationId: prev.conversationId, ...(held ? { status: 'earlier' } : { status: prev.status, runUrl }) });
   }

@@ -9,7 +9,8 @@ import type { MarkerState } from '../../marker.js';
 import { readConversation } from '../../openhands/conversation.js';
 import { findStartTask, hexId, isStale } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
-import { pauseLostSandbox, type Session } from '../run.js';
+import { pauseLostSandbox } from '../pause.js';
+import type { Session } from '../run.js';
 import { derivedConversationId, onTask, start, type Started } from './start.js';
 
 export async function reattachOrStart(s: Session, prev: MarkerState | undefined): Promise<Started> {

@@ -1,28 +1,28 @@
 /**
- * Step 5: how the run ends. An error that escaped a step becomes the Report's final status; a
- * run that stops early (cancelled, timed out, over budget) pauses the conversation's own sandbox
- * so it stops costing money, as the inputs ask.
+ * Pausing sandboxes, in one place: which sandbox is the conversation's own (the only kind this
+ * action pauses), the pause a run's end asks for (cancelled, timed out, over budget: see the
+ * status table), the post step's pause of a killed run, and the sandbox of a lost start.
  */
 import * as core from '@actions/core';
 import type { Config } from '../config.js';
-import { TimeoutError, getErrorMessage } from '../errors.js';
+import { getErrorMessage } from '../errors.js';
 import { pauseSandboxNow } from '../openhands/client.js';
 import type { Report, RunStatus } from '../report.js';
-import { OverBudgetError } from './finish.js';
-
-export function statusOf(error: unknown, cancelled: boolean): RunStatus {
-  if (cancelled) return 'cancelled';
-  if (error instanceof TimeoutError) return 'timed_out';
-  if (error instanceof OverBudgetError) return 'over_budget';
-  return 'error';
-}
+import { STATUS } from '../status.js';
+import type { Session } from './run.js';
 
 /** Why the sandbox is paused for this status, or undefined when it is left as it is. */
 function pauseReason(status: RunStatus, cfg: Config): string | undefined {
-  if (status === 'cancelled' && cfg.onCancel === 'pause') return 'on-cancel: pause';
-  if (status === 'timed_out' && cfg.onTimeout === 'pause') return 'on-timeout: pause';
-  if (status === 'over_budget') return 'max-cost';
-  return undefined;
+  switch (STATUS[status].pause) {
+    case 'on-cancel':
+      return cfg.onCancel === 'pause' ? 'on-cancel: pause' : undefined;
+    case 'on-timeout':
+      return cfg.onTimeout === 'pause' ? 'on-timeout: pause' : undefined;
+    case 'always':
+      return 'max-cost';
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -64,5 +64,38 @@ export async function stopSpending(r: Report, cfg: Config): Promise<string | und
   } catch (error) {
     core.warning(`Could not pause the sandbox ${sandboxId}: ${getErrorMessage(error)}`);
     return `the sandbox ${sandboxId} could not be paused and may still be running`;
+  }
+}
+
+/**
+ * A lost start may leave its sandbox running (§14.1), with no conversation ever to use it: pause
+ * it when it is the conversation's own (named after it). False when not paused.
+ */
+export async function pauseLostSandbox(s: Session, sandboxId: string | null | undefined, conversationId: string): Promise<boolean> {
+  // Only a sandbox the service reported, and only the conversation's own.
+  if (!sandboxId || ownSandbox({ sandboxId, conversationId }) !== sandboxId) return false;
+  try {
+    await s.client.pauseSandbox(sandboxId);
+    core.info(`Paused the sandbox ${sandboxId} of the lost start`);
+    return true;
+  } catch (error) {
+    core.warning(`Could not pause the sandbox ${sandboxId} of the lost start: ${s.run.secrets.redact(getErrorMessage(error))}`);
+    return false;
+  }
+}
+
+/**
+ * The post step's pause of a run the job killed before it ended (`on-cancel: pause`): the own
+ * sandbox, with a short-lived client. True when paused.
+ */
+export async function pauseKilledRun(r: Report, cfg: Pick<Config, 'onCancel' | 'baseUrl' | 'apiKey'>): Promise<boolean> {
+  const sandboxId = ownSandbox(r);
+  if (cfg.onCancel !== 'pause' || !sandboxId || !cfg.apiKey) return false;
+  try {
+    await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);
+    return true;
+  } catch (error) {
+    core.warning(`Could not pause sandbox ${sandboxId}: ${getErrorMessage(error)}`);
+    return false;
   }
 }
