@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import { MARKER_PREFIX } from './constants.js';
 import type { EventContext } from './github/event.js';
-import { decideTrigger, isApproval, type Decision } from './triggers.js';
+import { decideTrigger, isApproval, isBot, type Decision } from './triggers.js';
 
 /** An outsider's request, by reference: its text is read again from GitHub when approved. */
 export interface HeldRequest {
@@ -31,6 +31,11 @@ export interface HeldRequest {
 /** Kept in the marker state (`approval`): what is held, and who approved it once someone did. */
 export interface ApprovalState {
   readonly held: HeldRequest;
+  /**
+   * sha256 of the issue's or PR's title and description when held: they reach the prompt too, so
+   * a title rewritten after the hold is not run either (absent in markers of older versions)
+   */
+  readonly subjectDigest?: string;
   readonly approvedBy?: string;
   readonly approvedAt?: number;
 }
@@ -45,6 +50,8 @@ export interface ApprovedRequest {
   /** who asked */
   readonly author: string;
   readonly approver: string;
+  /** the issue's or PR's title and description read at approval time (checked against the hold) */
+  readonly subject?: { readonly title: string; readonly body: string };
 }
 
 /** What the event is, before anyone's rights are looked up. */
@@ -53,10 +60,15 @@ export type Classified =
   /** a trigger: the sender's rights decide (run, hold or skip) */
   | { readonly kind: 'request'; readonly why: string }
   /** a maintainer's approval gesture while a request is held: the approver's rights decide */
-  | { readonly kind: 'approve'; readonly why: string; readonly held: HeldRequest; readonly approver: string };
+  | { readonly kind: 'approve'; readonly why: string; readonly held: HeldRequest; readonly approver: string; readonly approverIsBot: boolean; readonly subjectDigest?: string };
 
 export function digestOf(text: string): string {
   return createHash('sha256').update(text.replace(/\r\n?/g, '\n')).digest('hex').slice(0, 32);
+}
+
+/** The digest of an issue's or PR's title and description, as held and as read again. */
+export function subjectDigestOf(subject: { readonly title: string; readonly body: string }): string {
+  return digestOf(`${subject.title}\n\u0000\n${subject.body}`);
 }
 
 /** The request this event makes, to hold it; undefined when there is nothing to point back to (no issue or PR). */
@@ -87,13 +99,24 @@ type ClassifyConfig = Pick<Config, 'triggerPhrase' | 'label' | 'trigger'>;
  * - A maintainer's own request while one is held runs as theirs; its report drops the hold.
  * - Edited comments, quoted, code-formatted or hidden "approve" do not count (see `isApproval`).
  */
-export function classifyTrigger(ctx: EventContext, cfg: ClassifyConfig, approval: ApprovalState | undefined): Classified {
+export function classifyTrigger(ctx: EventContext, cfg: ClassifyConfig, approval: ApprovalState | undefined, shownAt?: number): Classified {
   const gesture = approvalGesture(ctx, cfg);
   const held = pendingRequest(approval);
   if (gesture && held) {
     // The approver is whoever made the gesture; checkActors checks exactly that login.
     const approver = ctx.comment?.author.login || ctx.sender.login;
-    return { kind: 'approve', why: `${approver} approved @${held.author}'s request by ${gesture}`, held, approver };
+    const approverIsBot = isBot(approver, ctx.comment?.author.login ? ctx.comment.author.type : ctx.sender.type);
+    // Only a request the comment showed before the gesture is approved by it: one held later (a
+    // newer request that replaced it) needs an approval of its own.
+    const at = gestureTime(ctx);
+    if (shownAt !== undefined && (at === undefined || shownAt > at)) {
+      return {
+        kind: 'skip',
+        why: `@${held.author}'s request now waiting was held after ${approver}'s approval (${at === undefined ? 'the approval has no time' : 'a newer request replaced the one approved'}), so it is not approved: approve it again`,
+      };
+    }
+    const subjectDigest = approval?.subjectDigest;
+    return { kind: 'approve', why: `${approver} approved @${held.author}'s request by ${gesture}`, held, approver, approverIsBot, ...(subjectDigest ? { subjectDigest } : {}) };
   }
   if (gesture === 'replying approve') return { kind: 'skip', why: `no request is waiting for approval here` };
   const d = decideTrigger(ctx, cfg);
@@ -134,7 +157,7 @@ export type Gate =
   | { readonly kind: 'hold'; readonly why: string; readonly request: HeldRequest }
   | { readonly kind: 'run'; readonly why: string }
   /** read the held request from GitHub (readHeldRequest, then resolveApproval) and run it */
-  | { readonly kind: 'approved'; readonly why: string; readonly held: HeldRequest; readonly approver: string }
+  | { readonly kind: 'approved'; readonly why: string; readonly held: HeldRequest; readonly approver: string; readonly subjectDigest?: string }
   /** a bad input: fail naming api-key */
   | { readonly kind: 'missing-key' };
 
@@ -148,6 +171,8 @@ export function gate(i: GateInput): Gate {
   if (t.kind === 'skip') return t;
   const p = i.permission;
   if (!p) return { kind: 'skip', why: 'no permission decision was made' };
+  // An allowed bot may trigger its own runs, never approve someone else's.
+  if (t.kind === 'approve' && t.approverIsBot) return { kind: 'skip', why: `${t.approver} is a bot; only a person with write access can approve @${t.held.author}'s request` };
   if (!p.run) {
     if (t.kind === 'approve') return { kind: 'skip', why: `${p.why}; only someone with write access can approve @${t.held.author}'s request` };
     if (p.outsider && i.untrusted === 'ask' && i.request) {
@@ -159,7 +184,7 @@ export function gate(i: GateInput): Gate {
   if (i.apiKey === 'missing-on-fork') {
     return { kind: 'skip', why: 'this pull request comes from a fork, and workflows triggered from forks get no secrets, so there is no OpenHands API key' };
   }
-  if (t.kind === 'approve') return { kind: 'approved', why: t.why, held: t.held, approver: t.approver };
+  if (t.kind === 'approve') return { kind: 'approved', why: t.why, held: t.held, approver: t.approver, ...(t.subjectDigest ? { subjectDigest: t.subjectDigest } : {}) };
   return { kind: 'run', why: t.why };
 }
 
@@ -170,14 +195,33 @@ export type HeldText =
 
 export type Resolution = { readonly ok: true; readonly request: ApprovedRequest } | { readonly ok: false; readonly why: string };
 
-/** Runs only the text the maintainer could have read: a deleted or since-edited request is reported instead. */
-export function resolveApproval(held: HeldRequest, found: HeldText, approver: string): Resolution {
+/**
+ * Runs only the text the maintainer could have read: a deleted or since-edited request is
+ * reported instead. `subject`: the issue's or PR's title and description as read now (checked
+ * against the held subjectDigest).
+ */
+export function resolveApproval(
+  held: HeldRequest,
+  found: HeldText,
+  approver: string,
+  subject?: { readonly title: string; readonly body: string },
+  subjectDigest?: string,
+): Resolution {
   const what = held.kind === 'body' ? `the description of #${held.number}` : `@${held.author}'s ${held.kind === 'review' ? 'review' : 'comment'}`;
   if (found.state === 'gone') return { ok: false, why: `${what} was deleted after it was held, so nothing was run` };
   if (digestOf(found.text) !== held.digest) {
     return { ok: false, why: `${what} was edited after it was held, so nothing was run; the new text needs a new request` };
   }
-  return { ok: true, request: { kind: held.kind, number: held.number, url: found.url || held.url, text: found.text, author: held.author, approver } };
+  if (subjectDigest !== undefined && (!subject || subjectDigestOf(subject) !== subjectDigest)) {
+    return { ok: false, why: `the title or description of #${held.number} changed after @${held.author}'s request was held, so nothing was run; a new request is needed` };
+  }
+  return { ok: true, request: { kind: held.kind, number: held.number, url: found.url || held.url, text: found.text, author: held.author, approver, ...(subject ? { subject } : {}) } };
+}
+
+/** When the approval gesture was made, by GitHub's clock: the comment's creation, or the labelled item's update. */
+function gestureTime(ctx: EventContext): number | undefined {
+  const t = ctx.comment ? ctx.comment.createdAt : ctx.subject?.updatedAt;
+  return t === undefined || Number.isNaN(t) ? undefined : t;
 }
 
 /** The one line the sticky comment shows about the approval (pending, or who approved). */
@@ -204,7 +248,9 @@ export function parseApproval(v: unknown): ApprovalState | undefined {
     typeof h.heldAt === 'number';
   if (!ok) return undefined;
   const held = h as unknown as HeldRequest;
+  const sd = (a as { subjectDigest?: unknown }).subjectDigest;
+  const subject = typeof sd === 'string' ? { subjectDigest: sd } : {};
   return typeof a.approvedBy === 'string'
-    ? { held, approvedBy: a.approvedBy, approvedAt: typeof a.approvedAt === 'number' ? a.approvedAt : undefined }
-    : { held };
+    ? { held, ...subject, approvedBy: a.approvedBy, approvedAt: typeof a.approvedAt === 'number' ? a.approvedAt : undefined }
+    : { held, ...subject };
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { API_KEY_ENV, INPUT } from './constants.js';
+import { API_KEY_ENV, DEFAULT_READY_TIMEOUT, INPUT } from './constants.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { Env } from './github/event.js';
@@ -123,7 +123,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
 
   const baseUrl = check(() => parseBaseUrl(opt(INPUT.baseUrl) ?? 'https://app.all-hands.dev'), '');
   const wait = check(() => oneOf(INPUT.wait, opt(INPUT.wait) ?? 'ready', ['none', 'ready', 'finished'] as const), 'ready');
-  const readyTimeoutMs = check(() => duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? '5m'), 0);
+  const readyTimeoutMs = check(() => duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? DEFAULT_READY_TIMEOUT), 0);
   const finishTimeoutMs = check(() => duration(INPUT.finishTimeout, opt(INPUT.finishTimeout) ?? FINISH_TIMEOUT_DEFAULT), 0);
 
   const prompt = opt(INPUT.prompt);

@@ -75,7 +75,7 @@ export class DeadStartError extends Error {
   readonly task: StartTask;
   constructor(task: StartTask, ms: number, note?: string) {
     super(
-      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
+      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change, longer than the service itself allows that phase: ` +
         `the service lost this start and will not finish it${note ? `; ${note}` : ''}. Re-run the workflow to start again.`,
     );
     this.name = 'DeadStartError';

@@ -70,8 +70,9 @@ export function fillConversationUrl(prompt: string, url: string): string {
  */
 export function promptView(ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta, ci?: CiFailure): PromptView {
   const s = ctx.subject;
-  const title = sanitizeUntrusted(s?.title ?? '', 500);
-  const body = sanitizeUntrusted(approved?.kind === 'body' ? approved.text : (s?.body ?? ''));
+  // An approved request shows the title and description as read (and checked) at approval time.
+  const title = sanitizeUntrusted(approved?.subject?.title ?? s?.title ?? '', 500);
+  const body = sanitizeUntrusted(approved?.kind === 'body' ? approved.text : (approved?.subject?.body ?? s?.body ?? ''));
   // Who asked in a comment: the held comment's author once approved, else the triggering comment's.
   const asked = approved
     ? approved.kind === 'body'

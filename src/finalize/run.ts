@@ -168,8 +168,9 @@ async function finalizeOne(d: FinalizeDeps, octokit: Octokit, client: OpenHandsC
   };
   const notWritten = (): Outcome => (changed ? outcome('skipped', 'changed since it was listed') : outcome('failed', 'the comment could not be written'));
 
-  if (!conversation) {
-    // One read without it is not proof (a lookup can fail): gone on the second finalize run.
+  if (!conversation || conversation.sandbox_status === 'MISSING') {
+    // One read without it, or with its sandbox MISSING, is not proof (a lookup can fail, §15.2):
+    // gone on the second finalize run.
     if (report.goneAt === undefined) {
       if (!(await publish({ goneAt: d.now() }))) return notWritten();
       return outcome('running', 'the service did not return it; checked again next run');

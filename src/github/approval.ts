@@ -34,6 +34,12 @@ export async function readHeldRequest(octokit: Octokit, owner: string, repo: str
   }
 }
 
+/** The issue's or PR's title and description now, which the prompt of an approved request also holds. */
+export async function readHeldSubject(octokit: Octokit, owner: string, repo: string, number: number): Promise<{ title: string; body: string }> {
+  const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: number });
+  return { title: data.title, body: data.body ?? '' };
+}
+
 function found(body: string | null | undefined, author: string | undefined, url: string): HeldText {
   return { state: 'found', text: body ?? '', author: author ?? '', url };
 }

@@ -21,14 +21,16 @@ export interface StickyComment {
   readonly state: MarkerState | undefined;
   /** the body as GitHub holds it */
   readonly body: string;
+  /** GitHub's time of its last edit (what it shows was written by then) */
+  readonly updatedAt?: string;
 }
 
 const where = (t: CommentTarget): string => `${t.owner}/${t.repo}#${t.issueNumber}`;
 
 /**
- * The newest comment holding this key's marker and written by a trusted author: a bot (the
- * GITHUB_TOKEN writes as github-actions[bot]) or the token's own user. Anyone can paste a
- * marker into a comment; such a copy is ignored. Reads every page: a busy issue has hundreds.
+ * The newest comment holding this key's marker and written by the token's own account
+ * (markerTrust). Anyone can paste a marker into a comment; such a copy is ignored. Reads every
+ * page: a busy issue has hundreds.
  */
 export async function findStickyComment(octokit: Octokit, t: CommentTarget, key: string): Promise<StickyComment | undefined> {
   const marker = markerFor(key) + ' ';
@@ -39,7 +41,7 @@ export async function findStickyComment(octokit: Octokit, t: CommentTarget, key:
   const trusted = markerTrust(octokit);
   for (const c of candidates) {
     if (!(await trusted(c.user))) continue;
-    return { id: c.id, url: c.html_url, state: parseMarker(c.body ?? '', key), body: c.body ?? '' };
+    return { id: c.id, url: c.html_url, state: parseMarker(c.body ?? '', key), body: c.body ?? '', updatedAt: c.updated_at };
   }
   return undefined;
 }
@@ -47,16 +49,45 @@ export async function findStickyComment(octokit: Octokit, t: CommentTarget, key:
 type Author = { readonly login?: string; readonly type?: string } | null | undefined;
 
 /**
- * The one trust rule for a comment holding a marker, as a check that asks GitHub at most once
- * who the token is: a bot, or the token's own user.
+ * THE trust rule for a comment holding a marker (sticky state): it was written by the identity
+ * this action writes as, the token's own account, and by nothing else. Not "any bot": another
+ * app, another workflow's token or an agent commenting as a bot could otherwise plant state
+ * (a conversation to follow up into, a forged held request). Asks GitHub who the token is at
+ * most once per check (see tokenIdentity).
  */
 export function markerTrust(octokit: Octokit): (author: Author) => Promise<boolean> {
-  let self: Promise<string | null> | undefined;
+  let self: Promise<string> | undefined;
   return async (author) => {
-    if (author?.type === 'Bot') return true;
-    const login = await (self ??= tokenLogin(octokit));
-    return Boolean(login && author?.login === login);
+    if (!author?.login) return false;
+    const login = await (self ??= tokenIdentity(octokit));
+    return author.login.toLowerCase() === login.toLowerCase();
   };
+}
+
+/**
+ * The login the token comments as. GraphQL's `viewer` answers for every kind of token: a PAT
+ * (its user), the GITHUB_TOKEN (`github-actions[bot]`) and a GitHub App installation token
+ * (`<app-slug>[bot]`); REST `GET /user` answers only for user tokens, so it is the fallback.
+ * Neither answering is an error: trusting no marker would post a second status comment, and
+ * trusting any would let others write our state.
+ */
+export async function tokenIdentity(octokit: Octokit): Promise<string> {
+  let viewerError: unknown;
+  try {
+    const res = await octokit.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }');
+    if (typeof res.viewer?.login === 'string' && res.viewer.login) return res.viewer.login;
+  } catch (error) {
+    viewerError = error;
+  }
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch (error) {
+    const why = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+    throw new Error(
+      `could not learn which account the GitHub token writes as (GraphQL viewer: ${viewerError ? why(viewerError) : 'no login'}; GET /user: ${why(error)}), so no status comment can be trusted`,
+      { cause: error },
+    );
+  }
 }
 
 /** A trusted sticky comment found anywhere in the repository, with the key its marker names. */
@@ -93,15 +124,6 @@ export async function getCommentBody(octokit: Octokit, owner: string, repo: stri
   } catch (error) {
     if (error instanceof GitHubApiError && error.status === 404) return undefined;
     throw error;
-  }
-}
-
-/** The token's own login, or null for installation tokens (which have no /user). */
-async function tokenLogin(octokit: Octokit): Promise<string | null> {
-  try {
-    return (await octokit.rest.users.getAuthenticated()).data.login;
-  } catch {
-    return null;
   }
 }
 

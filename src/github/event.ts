@@ -26,6 +26,8 @@ export interface Subject {
   readonly baseRef?: string;
   /** pull requests: the head commit, when the payload has it (pull_request events) */
   readonly headSha?: string;
+  /** when GitHub last updated the item (epoch ms; a labelled event's label time) */
+  readonly updatedAt?: number;
 }
 
 export interface TriggerComment {
@@ -33,6 +35,8 @@ export interface TriggerComment {
   readonly body: string;
   readonly author: Actor;
   readonly url: string;
+  /** when GitHub created (or, for a review, submitted) it, epoch ms */
+  readonly createdAt?: number;
   /** which REST resource the comment is, for reactions */
   readonly kind: 'issue_comment' | 'review_comment' | 'review';
 }
@@ -84,6 +88,7 @@ export interface Upstream {
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const time = (v: unknown): number | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** The process environment, as the runner sets it. */
@@ -207,6 +212,7 @@ function parseSubject(payload: Obj, env: Env): Subject | undefined {
     headRepo: str(obj(head?.repo)?.full_name),
     baseRef: str(base?.ref),
     headSha: str(head?.sha),
+    updatedAt: time(item.updated_at),
   };
 }
 
@@ -219,6 +225,7 @@ function parseComment(eventName: string, c: Obj): TriggerComment | undefined {
     body: str(c.body) ?? '',
     author: { login: str(user?.login) ?? '', type: str(user?.type) ?? '' },
     url: str(c.html_url) ?? '',
+    createdAt: time(c.created_at ?? c.submitted_at),
     kind:
       eventName === 'pull_request_review_comment'
         ? 'review_comment'

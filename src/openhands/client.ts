@@ -44,6 +44,9 @@ export interface ClientOptions {
   readonly knownServer?: boolean;
 }
 
+/** Tries of a pause or resume that answers 404 (§15.3: also a failing runtime, not only an unknown sandbox). */
+export const NOT_FOUND_TRIES = 3;
+
 /** Least time between two requests of one run: at most ~7 a second against the account's 10. */
 export const MIN_GAP_MS = 150;
 
@@ -60,6 +63,8 @@ interface CallOptions<T> {
   readonly schema: v.GenericSchema<unknown, T>;
   /** retry transient faults (reads and idempotent writes only) */
   readonly retry: boolean;
+  /** also retry a 404, up to this many tries in all (pause and resume answer 404 for any runtime error, §15.3) */
+  readonly notFoundTries?: number;
   readonly timeoutMs?: number;
 }
 
@@ -180,18 +185,32 @@ export class OpenHandsClient {
     }
   }
 
+  /**
+   * The service answers a bare 404 for an unknown sandbox and for any failed runtime call alike
+   * (§15.3): a 404 is tried again (NOT_FOUND_TRIES in all) before it stands.
+   */
   async pauseSandbox(sandboxId: string): Promise<void> {
-    await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/pause`, {
-      schema: SuccessSchema,
-      retry: true,
-    });
+    await this.#sandboxAction(sandboxId, 'pause');
   }
 
   async resumeSandbox(sandboxId: string): Promise<void> {
-    await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/resume`, {
-      schema: SuccessSchema,
-      retry: true,
-    });
+    await this.#sandboxAction(sandboxId, 'resume');
+  }
+
+  async #sandboxAction(sandboxId: string, action: 'pause' | 'resume'): Promise<void> {
+    try {
+      await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/${action}`, {
+        schema: SuccessSchema,
+        retry: true,
+        notFoundTries: NOT_FOUND_TRIES,
+      });
+    } catch (error) {
+      if (!(error instanceof OpenHandsApiError) || error.status !== 404) throw error;
+      throw new OpenHandsApiError(
+        `${error.message} (${NOT_FOUND_TRIES} tries): the service says this for an unknown sandbox and for a failing runtime alike, so the sandbox ${sandboxId} may still be ${action === 'pause' ? 'running' : 'paused'}`,
+        { url: error.url, status: 404, transient: false },
+      );
+    }
   }
 
   /** The app server's copy of the title (the service overwrites it with the agent server's). */
@@ -265,12 +284,14 @@ export class OpenHandsClient {
       return parse(opts.schema, data, method, url);
     };
     if (!opts.retry) return once();
+    let notFound = 0;
     return withRetry(once, {
       policy: this.#o.retry ?? DEFAULT_RETRY,
       sleep: this.#o.sleep,
       random: this.#o.random,
       signal: this.#o.signal,
-      shouldRetry: (e) => e instanceof OpenHandsApiError && e.transient,
+      shouldRetry: (e) =>
+        e instanceof OpenHandsApiError && (e.transient || (e.status === 404 && opts.notFoundTries !== undefined && ++notFound < opts.notFoundTries)),
       retryAfterMs: (e) => (e instanceof OpenHandsApiError ? e.retryAfterMs : undefined),
       onRetry: (e, n, ms) =>
         this.#o.onRetry?.(`${(e as Error).message}; retry ${n} in ${(ms / 1000).toFixed(1)}s`),
@@ -279,12 +300,16 @@ export class OpenHandsClient {
 }
 
 /**
- * Pauses a sandbox with a short-lived client of its own, for the cancel paths: the run's client
- * is bound to the aborted signal, and the runner kills the job a few seconds after cancelling.
+ * Pauses a sandbox with a short-lived client of its own, for the paths that end a run: the run's
+ * client is bound to the aborted signal on a cancel. `quick`: the runner kills a cancelled job
+ * ~7.5 s after SIGINT, so three short tries at most (a 404 too, §15.3); otherwise a few seconds more.
  */
-export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string): Promise<void> {
-  // The runner kills a cancelled job a few seconds after SIGINT: two short tries at most.
-  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, knownServer: true, retry: { attempts: 2, baseDelayMs: 150, maxDelayMs: 300 } });
+export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string, opts: { quick?: boolean } = {}): Promise<void> {
+  const client = new OpenHandsClient(
+    opts.quick
+      ? { baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, knownServer: true, retry: { attempts: NOT_FOUND_TRIES, baseDelayMs: 250, maxDelayMs: 500 } }
+      : { baseUrl, apiKey, timeoutMs: 10_000, minGapMs: 0, knownServer: true, retry: { attempts: 4, baseDelayMs: 1000, maxDelayMs: 4000 } },
+  );
   try {
     await client.pauseSandbox(sandboxId);
   } finally {

@@ -121,17 +121,36 @@ export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendS
 }
 
 /**
- * A non-terminal start task that has not changed for this long is dead: nothing on the server
- * sweeps a start that was cancelled mid-way (the server gives a sandbox 2 minutes to boot, and
- * READY usually comes within 5–30 s), so such a task never moves again.
+ * How long a start task may sit in each phase before it is dead. The server saves a task only
+ * between phases, so `updated_at` stands still for a whole phase (§15.1), and nothing sweeps a
+ * start that was cancelled mid-way (§14.1): a task past its phase's limit never moves again.
+ * Each limit is the server's own bound for the phase plus a margin (BASE L414-416, L538-555;
+ * LS L522, L985-990): sandbox wait 120 s; clone 120 s and three 30 s git steps; the setup script
+ * 600 s (+5 s); conversation create 120 s. The runtime's /start (in WORKING) and skill loading
+ * have no bound upstream: five minutes each is ours.
  */
-export const STALE_START_MS = 5 * 60_000;
+export const PHASE_LIMIT_MS: Readonly<Record<string, number>> = {
+  WORKING: 5 * 60_000,
+  WAITING_FOR_SANDBOX: 4 * 60_000,
+  PREPARING_REPOSITORY: 6 * 60_000,
+  RUNNING_SETUP_SCRIPT: 12 * 60_000,
+  SETTING_UP_GIT_HOOKS: 3 * 60_000,
+  SETTING_UP_SKILLS: 5 * 60_000,
+  STARTING_CONVERSATION: 4 * 60_000,
+};
 
-/** Whether a task last changed longer ago than STALE_START_MS (by its updated_at). */
+/** A phase this client does not know (the service adds some over time) gets the longest limit. */
+const UNKNOWN_PHASE_LIMIT_MS = Math.max(...Object.values(PHASE_LIMIT_MS));
+
+export function phaseLimitMs(status: string): number {
+  return PHASE_LIMIT_MS[status] ?? UNKNOWN_PHASE_LIMIT_MS;
+}
+
+/** Whether a task has sat in its phase longer than the phase's limit (by its updated_at). */
 export function isStale(task: StartTask, now: number): boolean {
   if (START_TERMINAL.has(task.status)) return false;
   const updated = Date.parse(task.updated_at ?? task.created_at ?? '');
-  return Number.isFinite(updated) && now - updated > STALE_START_MS;
+  return Number.isFinite(updated) && now - updated > phaseLimitMs(task.status);
 }
 
 /**
@@ -166,8 +185,8 @@ export async function waitForStartTask(
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    // Unchanged for the limit, as we saw it or as the server's updated_at says (a re-attached task).
-    if (now() - changedAt > STALE_START_MS || isStale(current, now())) throw new DeadStartError(current, STALE_START_MS);
+    // Past its phase's limit, as we saw it or as the server's updated_at says (a re-attached task).
+    if (now() - changedAt > phaseLimitMs(current.status) || isStale(current, now())) throw new DeadStartError(current, phaseLimitMs(current.status));
     await sleep(Math.min(startPollDelay(current.status, now() - started, deps.random, slowdown), remaining), deps.signal);
     let next: StartTask | null | undefined;
     try {

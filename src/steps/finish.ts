@@ -65,7 +65,7 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
   const { run, reporter, client } = s;
   const { followUp } = opts;
   const cap = run.cfg.maxCost;
-  const first = await readConversation(client, conversationId);
+  const first = await readConversation(client, conversationId, { sleep: run.sleep, signal: run.signal });
   // After a follow-up, the replay starts at the mark: our message and all after it.
   const live = watchLive(s, conversationId, agentTarget(first.conversation, conversationId), followUp?.after?.timestamp || undefined);
   let last = '';
@@ -122,6 +122,11 @@ export interface EndOptions {
   readonly findPrElsewhere?: AgentPrLookup;
 }
 
+/** Why a person's pause in the web app ends the run (§15.7): not success, and not worth waiting for. */
+export const USER_PAUSED_WHY =
+  'Someone paused the conversation in the OpenHands web app (execution_status: paused), and nothing resumes it by itself. ' +
+  'Resume it there to let the agent go on (its sandbox was left as it is), or re-run this workflow.';
+
 /** Why a sandbox taken away mid-run ends the conversation (§14.5). */
 export function interruptedWhy(sandboxStatus: string): string {
   return (
@@ -138,6 +143,7 @@ export function interruptedWhy(sandboxStatus: string): string {
  */
 export async function endPatch(s: Session, conversationId: string, view: ConversationView, ending: Ending, opts: EndOptions = {}): Promise<Partial<Report>> {
   if (ending.kind === 'interrupted') return { ...viewPatch(view), status: 'interrupted', error: interruptedWhy(ending.sandboxStatus) };
+  if (ending.kind === 'user-paused') return { ...viewPatch(view), ...costPatch(view, opts.live?.cost()), status: 'interrupted', error: USER_PAUSED_WHY };
   const finalMessage = await answer(s, conversationId, view, opts.followUp, opts.own);
   const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
   const agentPr = await agentPullRequest(s, conversationId, opts.live, finalMessage, opts.findPrElsewhere);

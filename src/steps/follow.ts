@@ -8,7 +8,7 @@ import { INPUT } from '../constants.js';
 import { DeadStartError, TimeoutError } from '../errors.js';
 import { agentTarget, setAgentTitle } from '../openhands/agent-server.js';
 import { readConversation, usage, type ConversationView } from '../openhands/conversation.js';
-import { assertReady, hexId, STALE_START_MS, waitForStartTask } from '../openhands/start.js';
+import { assertReady, hexId, phaseLimitMs, waitForStartTask } from '../openhands/start.js';
 import { START_TERMINAL, type StartTask } from '../openhands/types.js';
 import type { Report } from '../report.js';
 import { onTask, type Started } from './act/start.js';
@@ -42,11 +42,12 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
         }),
       );
     } catch (error) {
+      if (error instanceof TimeoutError && !run.signal.aborted) await awaitLateSandbox(s, started);
       if (!(error instanceof DeadStartError)) throw error;
       const r = reporter.report;
       const paused = r.conversationId !== undefined && (await pauseLostSandbox(s, r.sandboxId, r.conversationId));
       if (paused) await reporter.update({ sandboxStatus: 'PAUSED' });
-      throw paused ? new DeadStartError(error.task, STALE_START_MS, 'its sandbox was paused so it stops costing money') : error;
+      throw paused ? new DeadStartError(error.task, phaseLimitMs(error.task.status), 'its sandbox was paused so it stops costing money') : error;
     }
   }
   assertReady(ready);
@@ -60,12 +61,38 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   return conversationId;
 }
 
+/** How long a start whose ready-timeout passed before it made its sandbox is still watched (the server's sandbox wait is 120 s, §15.1). */
+export const LATE_SANDBOX_MS = 150_000;
+const LATE_SANDBOX_POLL_MS = 5000;
+
+/**
+ * ready-timeout passed before the start made its sandbox: the start goes on on the server, and
+ * the sandbox it makes would run (and bill) with nobody following it. With on-timeout: pause,
+ * watch the start task for a bounded time, so the end of the run (stopSpending) can pause the
+ * sandbox once it exists; if it never appears, the run's error names the start task and sandbox.
+ */
+async function awaitLateSandbox(s: Session, started: Started): Promise<void> {
+  const { run, reporter, client } = s;
+  const r = reporter.report;
+  if (run.cfg.onTimeout !== 'pause' || !r.startTaskId || r.sandboxId || START_TERMINAL.has(r.startTaskStatus ?? '')) return;
+  const taskId = r.startTaskId;
+  core.info(`ready-timeout passed before the start task ${taskId} made its sandbox; watching it for up to ${LATE_SANDBOX_MS / 1000} s to pause the sandbox once it exists`);
+  const deadline = run.now() + LATE_SANDBOX_MS;
+  while (run.now() < deadline) {
+    await run.sleep(LATE_SANDBOX_POLL_MS, run.signal);
+    const [task] = await client.getStartTasks([taskId]).catch(() => [null]);
+    if (!task) continue;
+    onTask(s, task, started.proposedId);
+    if (task.sandbox_id || START_TERMINAL.has(task.status)) return;
+  }
+}
+
 /**
  * Whether the sandbox is this conversation's own: the service names a sandbox after the
  * conversation it was made for, and a shared one (user-level grouping) serves others too.
  */
 async function checkSandboxOwnership(s: Session, conversationId: string): Promise<ConversationView> {
-  const view = await readConversation(s.client, conversationId, { events: false });
+  const view = await readConversation(s.client, conversationId, { events: false, sleep: s.run.sleep, signal: s.run.signal });
   const sandboxId = view.conversation?.sandbox_id;
   let shared = false;
   if (sandboxId && sandboxId !== conversationId) shared = (await s.client.countConversations({ sandboxId }).catch(() => 2)) > 1;
@@ -76,7 +103,7 @@ async function checkSandboxOwnership(s: Session, conversationId: string): Promis
 /** Resumes a paused sandbox and waits until it runs (one read per ~3 s); a dead sandbox is an error. */
 export async function ensureRunning(s: Session, conversationId: string, known?: ConversationView): Promise<void> {
   const { run, client, reporter } = s;
-  let view = known ?? (await readConversation(client, conversationId));
+  let view = known ?? (await readConversation(client, conversationId, { sleep: run.sleep, signal: run.signal }));
   if (!view.conversation || view.sandboxStatus === 'RUNNING') return;
   const sandboxId = view.conversation.sandbox_id;
   const deadline = run.now() + run.cfg.readyTimeoutMs;
@@ -92,7 +119,7 @@ export async function ensureRunning(s: Session, conversationId: string, known?: 
     if (run.now() > deadline) throw new TimeoutError('The sandbox resuming', INPUT.readyTimeout, run.cfg.readyTimeoutMs);
     // The account's budget (100 requests a minute) is shared: no faster, and no event reads.
     await run.sleep(3000, run.signal);
-    view = await readConversation(client, conversationId, { events: false });
+    view = await readConversation(client, conversationId, { events: false, sleep: run.sleep, signal: run.signal });
   }
   await reporter.update(viewPatch(view));
 }

@@ -58,11 +58,15 @@ export async function stopSpending(r: Report, cfg: Config): Promise<string | und
     return `the sandbox ${r.sandboxId} was left running: it is shared with other conversations, which a pause would stop too`;
   }
   try {
-    await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);
+    await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId, { quick: r.status === 'cancelled' });
     r.sandboxStatus = 'PAUSED';
     return `the sandbox was paused so it stops costing money (${reason})`;
   } catch (error) {
     core.warning(`Could not pause the sandbox ${sandboxId}: ${getErrorMessage(error)}`);
+    if (!r.sandboxId && r.startTaskId && !['READY', 'ERROR'].includes(r.startTaskStatus ?? '')) {
+      // The start had made no sandbox yet, and may still make one (a late one is watched for, follow.ts).
+      return `the start task ${r.startTaskId} had not made its sandbox yet and may still make one: if the sandbox ${sandboxId} appears, pause it in the OpenHands web app (or POST /api/v1/sandboxes/${sandboxId}/pause) so it stops costing money`;
+    }
     return `the sandbox ${sandboxId} could not be paused and may still be running`;
   }
 }

@@ -7,10 +7,10 @@
  * issue, the tracking issue. No OpenHands request is made here.
  */
 import * as core from '@actions/core';
-import { approvalGesture, classifyTrigger, gate, heldRequestOf, resolveApproval, type ApprovalState, type GateInput } from '../approval.js';
+import { approvalGesture, classifyTrigger, gate, heldRequestOf, resolveApproval, subjectDigestOf, type ApprovalState, type GateInput } from '../approval.js';
 import { API_KEY_ENV, INPUT } from '../constants.js';
 import { ConfigError, getErrorMessage, GitHubApiError } from '../errors.js';
-import { readHeldRequest } from '../github/approval.js';
+import { readHeldRequest, readHeldSubject } from '../github/approval.js';
 import { findStickyComment, type CommentTarget, type StickyComment } from '../github/comments.js';
 import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/issues.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
@@ -53,7 +53,8 @@ export async function plan(run: Run): Promise<Planned> {
   // A refused sender's gesture could approve nothing, so an unreadable comment does not fail it.
   const readMarker = approvalGesture(ctx, cfg) && (permission.run || stickyResult.status === 'fulfilled');
   const marker = readMarker ? settled(stickyResult)?.sticky?.state : undefined;
-  const trigger = classifyTrigger(ctx, cfg, marker?.approval);
+  const sticky = readMarker ? settled(stickyResult)?.sticky : undefined;
+  const trigger = classifyTrigger(ctx, cfg, marker?.approval, sticky?.updatedAt ? Date.parse(sticky.updatedAt) : undefined);
   const g = gate({
     trigger,
     permission,
@@ -77,7 +78,9 @@ export async function plan(run: Run): Promise<Planned> {
       }
       const found = stickyResult.status === 'fulfilled' ? stickyResult.value : undefined;
       const work = workResult.status === 'fulfilled' ? workResult.value : { repo: cfg.repo.fullName, branch: cfg.branch };
-      const p = { work, commentTarget: found?.target, sticky: found?.sticky, prompt: '', why, approval: { held: g.request } };
+      // The title and description as GitHub has them now, which an approval must find unchanged.
+      const subjectDigest = await heldSubjectDigest(run, owner, repo, g.request.number);
+      const p = { work, commentTarget: found?.target, sticky: found?.sticky, prompt: '', why, approval: { held: g.request, ...(subjectDigest ? { subjectDigest } : {}) } };
       return { kind: 'hold', plan: p, status: 'awaiting_approval', why: g.why };
     }
     case 'approved': {
@@ -85,7 +88,8 @@ export async function plan(run: Run): Promise<Planned> {
       const work = settled(workResult);
       const found = settled(stickyResult);
       // Read again now: only the text the maintainer could have seen may run.
-      const res = resolveApproval(g.held, await readHeldRequest(run.octokit, owner, repo, g.held), g.approver);
+      const [heldText, subject] = await Promise.all([readHeldRequest(run.octokit, owner, repo, g.held), readHeldSubject(run.octokit, owner, repo, g.held.number)]);
+      const res = resolveApproval(g.held, heldText, g.approver, subject, g.subjectDigest);
       // Approved either way: the marker stops waiting, and the comment records who approved.
       const approval: ApprovalState = { held: g.held, approvedBy: g.approver, approvedAt: run.now() };
       const base = { work, commentTarget: found?.target, sticky: found?.sticky, why, approval };
@@ -104,6 +108,16 @@ export async function plan(run: Run): Promise<Planned> {
         plan: { work, commentTarget: found?.target, sticky: found?.sticky, prompt: buildPrompt(cfg, ctx, work, undefined, delta), why, ...(headSha ? { headSha } : {}), ...(delta ? { delta } : {}) },
       };
     }
+  }
+}
+
+async function heldSubjectDigest(run: Run, owner: string, repo: string, number: number): Promise<string | undefined> {
+  if (!run.octokit) return undefined;
+  try {
+    return subjectDigestOf(await readHeldSubject(run.octokit, owner, repo, number));
+  } catch (error) {
+    core.warning(`Could not read the title of #${number}, so an approval will not check it: ${getErrorMessage(error)}`);
+    return undefined;
   }
 }
 

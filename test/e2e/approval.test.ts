@@ -25,7 +25,8 @@ function comment(body: string, sender = OUTSIDER): ReturnType<typeof issueCommen
   return payload;
 }
 
-const writes = (): string[] => w.gh.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+/** Requests that change something: not GETs, and not the GraphQL `viewer` query (a read sent as POST) that learns the token's own account. */
+const writes = (): string[] => w.gh.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/graphql')).map((r) => `${r.method} ${r.path}`);
 const stickyBodies = (): string[] => w.gh.commentsOn(1).filter((c) => c.user.login === 'github-actions[bot]').map((c) => c.body);
 /** The marker state of the one sticky comment on issue 1. */
 function marker(): { status: string; conversationId?: string; approval?: { held: { id?: number; author: string }; approvedBy?: string } } {
@@ -309,7 +310,7 @@ describe('dry run writes nothing to GitHub', () => {
     expect(run.code, run.stdout).toBe(0);
     expect(run.summary).toContain(`would start a conversation; @Codertocat approved @${OUTSIDER}'s request`);
     expect(run.summary).toContain('@openhands add a dark mode');
-    expect(w.gh.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(w.gh.requests.slice(before).filter((r) => r.method !== 'GET' && !r.path.endsWith('/graphql'))).toEqual([]);
     expect(w.emu.requests).toHaveLength(0);
   });
 

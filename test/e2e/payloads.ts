@@ -16,7 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
-import { DEFAULT_FAKE_REPO, fakeRepoId, fakeUserId } from '../fakes/github.ts';
+import { DEFAULT_FAKE_REPO, fakeRepoId, fakeUserId, iso } from '../fakes/github.ts';
 
 type EventName = WebhookDefinition['name'];
 export type WebhookPayload<N extends EventName = EventName> = WebhookDefinition<N>['examples'][number];
@@ -154,6 +154,11 @@ function retarget(payload: unknown, opts: RepoOpts): Obj {
   return out;
 }
 
+/** GitHub stamps a webhook's item and comment with the time of the change: now, as the fake's clock writes it. */
+function stampNow(o: Obj, ...keys: string[]): void {
+  for (const k of keys) o[k] = iso(Date.now());
+}
+
 function setSender(p: Obj, login: string | undefined, type?: 'User' | 'Bot'): void {
   if (login !== undefined || type !== undefined) {
     const current = obj(p, 'sender');
@@ -254,6 +259,7 @@ export function issueLabeled(opts: IssueLabeledOptions): IssuesLabeledPayload {
   if (opts.body !== undefined) issue['body'] = opts.body;
   p['label'] = labelObject(full, opts.label);
   issue['labels'] = [...(opts.otherLabels ?? []).map((l) => labelObject(full, l)), labelObject(full, opts.label)];
+  stampNow(issue, 'updated_at');
   setSender(p, opts.sender, opts.senderType);
   return p as unknown as IssuesLabeledPayload;
 }
@@ -296,6 +302,7 @@ export function prLabeled(opts: PrLabeledOptions): PullRequestLabeledPayload {
   if (opts.author !== undefined) pr['user'] = webhookUser(opts.author);
   p['label'] = labelObject(full, opts.label);
   pr['labels'] = [...(opts.otherLabels ?? []).map((l) => labelObject(full, l)), labelObject(full, opts.label)];
+  stampNow(pr, 'updated_at');
 
   const base = obj(pr, 'base');
   const baseRef = opts.baseRef ?? String(repository['default_branch']);
@@ -485,6 +492,8 @@ export function issueComment<O extends IssueCommentOptions>(
   comment['issue_url'] = issue['url'];
   comment['html_url'] = `${String(issue['html_url'])}#issuecomment-${String(comment['id'])}`;
   comment['url'] = `https://api.github.com/repos/${full}/issues/comments/${String(comment['id'])}`;
+  stampNow(comment, 'created_at', 'updated_at');
+  stampNow(issue, 'updated_at');
   return p as unknown as O['action'] extends 'edited' | 'deleted' ? IssueCommentPayload : IssueCommentCreatedPayload;
 }
 
@@ -522,6 +531,7 @@ export function prReviewComment(opts: PrReviewCommentOptions): PullRequestReview
   comment['url'] = `https://api.github.com/repos/${full}/pulls/comments/${id}`;
   comment['html_url'] = `https://github.com/${full}/pull/${number}#discussion_r${id}`;
   comment['pull_request_url'] = `https://api.github.com/repos/${full}/pulls/${number}`;
+  stampNow(obj(p, 'comment'), 'created_at', 'updated_at');
   return p as unknown as PullRequestReviewCommentCreatedPayload;
 }
 

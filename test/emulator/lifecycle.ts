@@ -21,8 +21,13 @@ export interface EngineOptions {
 /** What an agent-server emulator is told about: every event written, every sandbox status change. */
 export type EngineNotice = { type: 'event'; conv: Conversation; json: Json } | { type: 'sandbox'; sandbox: Sandbox };
 
+/** A call from the app server to the runtime API (§15.2, §15.3). */
+export type RuntimeOp = 'lookup' | 'pause' | 'resume';
+
 export abstract class Lifecycle {
   readonly tasks = new Map<string, Task>();
+  /** runtime-API calls that will fail (§15.2, §15.3): each is consumed by one matching call */
+  readonly runtimeFaults: { op: RuntimeOp | 'any'; left: number }[] = [];
   readonly conversations = new Map<string, Conversation>();
   readonly sandboxes = new Map<string, Sandbox>();
   readonly transitions: Transition[] = [];
@@ -49,7 +54,22 @@ export abstract class Lifecycle {
   protected abstract sandboxDown(conv: Conversation): void;
   protected abstract cancelRun(conv: Conversation): void;
 
+  /** The next `times` runtime-API calls of `op` fail (an httpx error, or the runtime answering without a status). */
+  failRuntime(times = 1, op: RuntimeOp | 'any' = 'any'): void {
+    this.runtimeFaults.push({ op, left: times });
+  }
+
+  /** Whether this runtime-API call fails (consumes one matching fault). */
+  runtimeFails(op: RuntimeOp): boolean {
+    const i = this.runtimeFaults.findIndex((f) => f.op === op || f.op === 'any');
+    if (i < 0) return false;
+    const f = this.runtimeFaults[i]!;
+    if (--f.left <= 0) this.runtimeFaults.splice(i, 1);
+    return true;
+  }
+
   reset(): void {
+    this.runtimeFaults.length = 0;
     this.timers.clearAll();
     this.tasks.clear();
     this.conversations.clear();
@@ -230,10 +250,14 @@ export abstract class Lifecycle {
     return [...this.conversations.values()].filter((c) => c.sandboxId === id);
   }
 
-  /** POST /sandboxes/{id}/pause. Unknown or MISSING: false (404). ERROR stays ERROR. */
-  pauseSandbox(id: string): boolean {
+  /**
+   * POST /sandboxes/{id}/pause. Unknown or MISSING: false (404). ERROR stays ERROR. A failing
+   * runtime call is also false (§15.3: any httpx error), and nothing changes.
+   */
+  pauseSandbox(id: string, via: 'api' | 'internal' = 'internal'): boolean {
     const sb = this.sandboxes.get(id);
     if (!sb || sb.status === 'MISSING') return false;
+    if (via === 'api' && this.runtimeFails('pause')) return false;
     if (sb.status === 'ERROR') return true;
     this.timers.clear(sb.timer);
     this.setSandboxStatus(sb, 'PAUSED');
@@ -241,10 +265,11 @@ export abstract class Lifecycle {
   }
 
   /** POST /sandboxes/{id}/resume: first the auto-pause sweep, then PAUSED → STARTING → (resumeMs) → RUNNING. */
-  resumeSandbox(id: string): boolean {
+  resumeSandbox(id: string, via: 'api' | 'internal' = 'internal'): boolean {
     this.pauseOldSandboxes(this.sandboxes.get(id)?.user ?? '');
     const sb = this.sandboxes.get(id);
     if (!sb || sb.status === 'MISSING') return false;
+    if (via === 'api' && this.runtimeFails('resume')) return false;
     if (sb.status !== 'PAUSED') return true;
     this.setSandboxStatus(sb, 'STARTING');
     sb.timer = this.timers.set(() => {

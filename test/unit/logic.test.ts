@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ending } from '../../src/openhands/conversation.ts';
 import { finalResponse } from '../../src/openhands/final-message.ts';
 import { finishPollDelay } from '../../src/openhands/finish.ts';
-import { conversationIdFor, echoesId, isStale, STALE_START_MS, startPollDelay } from '../../src/openhands/start.ts';
+import { conversationIdFor, echoesId, isStale, phaseLimitMs, startPollDelay } from '../../src/openhands/start.ts';
+
+const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 import type { StartTask } from '../../src/openhands/types.ts';
 import { isAlive } from '../../src/steps/act/follow-up.ts';
 import { ownSandbox } from '../../src/steps/pause.ts';
@@ -52,7 +54,7 @@ describe('poll schedules', () => {
     expect(n).toBeGreaterThan(40);
   });
 
-  it('a start task that has not changed for STALE_START_MS is stale; a finished one never is', () => {
+  it('a start task that has sat in its phase past the phase limit is stale; a finished one never is', () => {
     const task = (status: string, ageMs: number): StartTask => ({ id: 't', status, updated_at: new Date(1e12 - ageMs).toISOString() }) as StartTask;
     expect(isStale(task('WAITING_FOR_SANDBOX', STALE_START_MS + 1000), 1e12)).toBe(true);
     expect(isStale(task('WAITING_FOR_SANDBOX', STALE_START_MS - 1000), 1e12)).toBe(false);
