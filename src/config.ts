@@ -56,6 +56,10 @@ export interface Config {
   readonly mode: 'run' | 'finalize';
   /** scheduled: a finalize workflow reports the end of a handed-over conversation */
   readonly finalize: 'none' | 'scheduled';
+  /** the CI fix loop (a failed workflow_run of a pull request): attempts per pull request */
+  readonly maxAttempts: number;
+  /** the label that stops the CI fix loop on a pull request */
+  readonly stopLabel: string;
   /** USD over a rolling 24 h for this repository (or this workflow's comment-key); undefined = no cap (src/limits/) */
   readonly maxCost24h: number | undefined;
   readonly maxCost24hScope: 'repository' | 'workflow';
@@ -197,6 +201,8 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     checkRun: check(() => oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'true', 'false'] as const), 'auto') !== 'false',
     mode: check(() => oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const), 'run'),
     finalize: check(() => oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const), 'none'),
+    maxAttempts: check(() => count(INPUT.maxAttempts, opt(INPUT.maxAttempts) ?? '3', 1, 20), 3),
+    stopLabel: opt(INPUT.stopLabel) ?? 'openhands-stop',
     maxCost24h: check(() => money(INPUT.maxCost24h, opt(INPUT.maxCost24h)), undefined),
     maxCost24hScope: check(() => oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const), 'repository'),
     maxRunsPerPerson: check(() => runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)), undefined),
@@ -266,6 +272,12 @@ function money(input: string, text: string | undefined): number | undefined {
   const usd = m ? Number(m[1]) : NaN;
   if (!(usd > 0)) throw new ConfigError(input, `expected an amount in US dollars above 0, such as 2.50, got '${text}'`);
   return usd;
+}
+
+function count(input: string, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(input, `expected a whole number from ${min} to ${max}, got '${text}'`);
+  return n;
 }
 
 /** `5/1h`: at most 5 runs in any hour. */

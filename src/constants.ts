@@ -31,6 +31,8 @@ export const INPUT = {
   maxSandboxes: 'max-sandboxes',
   mode: 'mode',
   finalize: 'finalize',
+  maxAttempts: 'max-attempts',
+  stopLabel: 'stop-label',
   maxCost24h: 'max-cost-24h',
   maxCost24hScope: 'max-cost-24h-scope',
   maxRunsPerPerson: 'max-runs-per-person',

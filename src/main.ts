@@ -10,7 +10,9 @@ import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
 import { InterruptedError, OpenHandsApiError, OverBudgetError, StartFailedError, TimeoutError, getErrorMessage, statusOf } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
+import { fixNote } from './ci-fix.js';
 import { pushNote } from './push-delta.js';
+import type { Report } from './report.js';
 import { SecretBox } from './redact.js';
 import { realSleep, type Sleep } from './retry.js';
 import type { CheckRunStep } from './steps/check-run.js';
@@ -74,6 +76,8 @@ export async function run(deps: RunDeps): Promise<void> {
     };
     const planned = await plan(runValue);
     if (planned.kind === 'skip') return await skip(planned.why);
+    // A workflow_run's pull request (the CI fix loop) is the run's subject from here on.
+    if (planned.plan.subject) runValue = { ...runValue, ctx: { ...runValue.ctx, subject: planned.plan.subject } };
     const { OpenHandsClient, Reporter, CheckRunStep, act, agentPrOnGitHub, dryRunSummary, hold, waitFinished, waitReady, checkLimits, refuseOverLimit } = await load();
     // The cross-run limits, before any paid work (not for a re-run of the same run, which re-attaches).
     const reRun = planned.plan.sticky?.state?.runId === ctx.runId;
@@ -189,7 +193,7 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan, limits?:
       runs: pastRuns(plan.sticky?.state, ctx.runId, run.now()),
       ...(limits ? { limits } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
-      ...pushFields(plan),
+      ...loopFields(plan),
     },
     {
       octokit: cfg.dryRun ? undefined : run.octokit,
@@ -206,10 +210,15 @@ function newReporter(Reporter: Later['Reporter'], run: Run, plan: Plan, limits?:
   );
 }
 
-/** Review that follows pushes: the head this run covers (else the last reviewed one stays), and what it covers. */
-function pushFields(plan: Plan): { headSha?: string; pushNote?: string } {
+/**
+ * The loops' marker fields: the head a review covers (else the last reviewed one stays), the CI
+ * fix counter (else the comment's stays), and what this run covers.
+ */
+function loopFields(plan: Plan): Pick<Report, 'headSha' | 'fix' | 'loopNote'> {
   const headSha = plan.headSha ?? plan.sticky?.state?.headSha;
-  return { ...(headSha ? { headSha } : {}), ...(plan.delta ? { pushNote: pushNote(plan.delta) } : {}) };
+  const fix = plan.fix ?? plan.sticky?.state?.fix;
+  const note = plan.delta ? pushNote(plan.delta) : plan.ci ? fixNote(plan.ci) : undefined;
+  return { ...(headSha ? { headSha } : {}), ...(fix ? { fix } : {}), ...(note ? { loopNote: note } : {}) };
 }
 
 function debugConfig(cfg: Config): void {

@@ -1,5 +1,6 @@
 /** What a run knows about its conversation: the one state the comment, summary and outputs show. */
 import type { ApprovalState } from './approval.js';
+import type { FixState } from './ci-fix.js';
 import { SANDBOX_TERMINAL } from './openhands/types.js';
 import type { RunStatus } from './status.js';
 
@@ -66,8 +67,10 @@ export interface Report {
   approval?: ApprovalState;
   /** a pull request's head commit this run asked the agent about: the next push's review starts from it */
   headSha?: string;
-  /** what a review that follows pushes covers: only the new commits, or all again after a force-push */
-  pushNote?: string;
+  /** what a loop's run covers: a review's delta (or a full review after a force-push), a CI fix attempt */
+  loopNote?: string;
+  /** the CI fix loop's attempt counter, kept in the marker (see ci-fix.ts) */
+  fix?: FixState;
   /** the check run on the PR, kept in the marker so a finalize run can complete it */
   checkRunId?: number;
   /** finalize: scheduled: a finalize run reports the end of a handed-over conversation */

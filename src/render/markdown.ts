@@ -118,7 +118,7 @@ export function renderReportMarkdown(r: Report, opts: MarkdownOptions = {}): str
   const phases = phaseLine(r);
   if (phases) parts.push(phases);
   if (r.followUpText !== undefined) parts.push(`Sent @${r.actor}'s new request to the conversation that was still open.`);
-  if (r.pushNote && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push(r.pushNote);
+  if (r.loopNote && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push(r.loopNote);
   const items = facts(r);
   if (items.length) parts.push(items.map((i) => `- ${i}`).join('\n'));
   if (r.error) parts.push(`**What went wrong**\n\n\`\`\`text\n${neutralize(r.error).replace(/```/g, "'''")}\n\`\`\``);

@@ -17,6 +17,7 @@ import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { checkActors, type Decision } from '../triggers.js';
 import { assertOwnComment } from './identity.js';
 import type { Plan, Run } from './run.js';
+import { planCiFix } from './ci-fix.js';
 import { since } from './since.js';
 
 export type Planned =
@@ -98,6 +99,8 @@ export async function plan(run: Run): Promise<Planned> {
       return { kind: 'run', plan: { ...base, prompt: buildPrompt(cfg, ctx, work, res.request), approved: res.request } };
     }
     case 'run': {
+      const ciFix = await planCiFix(run, why);
+      if (ciFix) return ciFix;
       const work = settled(workResult);
       let found: Found = settled(stickyResult);
       if (subjectNumber === undefined) found = await findSticky(run, owner, repo, await trackingIssue(run, owner, repo));

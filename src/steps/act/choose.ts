@@ -22,9 +22,9 @@ export async function act(s: Session): Promise<Acted> {
   const prev = s.plan.sticky?.state;
   const sameRun = Boolean(prev?.conversationId && prev.runId === run.ctx.runId);
 
-  // A scheduled chore must not pile up: skip while the last one (on the same comment) runs.
-  if (!run.ctx.subject && prev?.conversationId && !sameRun && (await stillRunning(s, prev.conversationId, prev.startTaskId))) {
-    return { kind: 'skip', why: `the previous conversation ${prev.conversationId} is still running` };
+  // A scheduled chore must not pile up, nor CI fix attempts: skip while the last one (on the same comment) runs.
+  if ((!run.ctx.subject || s.plan.ci) && prev?.conversationId && !sameRun && (await stillRunning(s, prev.conversationId, prev.startTaskId))) {
+    return { kind: 'skip', why: `the previous ${s.plan.ci ? 'attempt\'s ' : ''}conversation ${prev.conversationId} is still running` };
   }
   reactLater(run, 'eyes');
   // A re-run of a follow-up: send the message if the first attempt did not get to it.

@@ -85,7 +85,7 @@ async function send(s: Session, conversationId: string, text: string, after: Eve
 
 export async function followUp(s: Session, conversationId: string, view: ConversationView, alreadySent: boolean, maybeSent = false): Promise<FollowedUp> {
   const { run, reporter, client } = s;
-  const text = fillConversationUrl(buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved, s.plan.delta), conversationUrl(run.cfg.baseUrl, conversationId));
+  const text = fillConversationUrl(buildFollowUp(run.cfg, run.ctx, s.plan.work, s.plan.approved, s.plan.delta, s.plan.ci), conversationUrl(run.cfg.baseUrl, conversationId));
   core.info(`Conversation ${conversationId} is still open: sending the new request to it instead of starting another`);
   await reporter.update(
     { conversationId, followUpText: text, followUp: alreadySent ? 'sent' : 'pending', status: 'pending', ...viewPatch(view) },
