@@ -88,7 +88,7 @@ function checkedSavedComment(v: unknown, repository: string): SavedComment {
     typeof c === 'object' &&
     typeof c.owner === 'string' &&
     typeof c.repo === 'string' &&
-    `${c.owner}/${c.repo}`.toLowerCase() === repository.toLowerCase() &&
+    (!repository || `${c.owner}/${c.repo}`.toLowerCase() === repository.toLowerCase()) &&
     Number.isSafeInteger(c.issueNumber) &&
     (c.id === undefined || c.id === null || Number.isSafeInteger(c.id)) &&
     typeof c.key === 'string' &&
