@@ -38,6 +38,9 @@ export interface RunDeps {
 export async function run(deps: RunDeps): Promise<void> {
   const secrets = new SecretBox((s) => core.setSecret(s));
   for (const name of Object.values(OUTPUT)) core.setOutput(name, '');
+  // Every state key this action owns goes through the state file, empty until set: a value a
+  // log line tried to set (a `::save-state::` in echoed text) is overwritten, never read back.
+  for (const name of Object.values(STATE)) core.saveState(name, '');
   core.saveState(STATE.isPost, 'true');
   const skip = async (why: string, summary?: string): Promise<void> => {
     const { STATUS, writeSummary } = await load();

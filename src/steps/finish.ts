@@ -19,6 +19,7 @@ import { STATUS } from '../status.js';
 import { viewPatch } from './follow.js';
 import { watchLive, type LiveWatch } from './live-watch.js';
 import { log, type Session } from './run.js';
+import { redactCredentials } from '../redact.js';
 
 /** How long a follow-up waits to see the agent start again before trusting an unchanged end state. */
 export const FOLLOW_UP_SETTLE_MS = 90_000;
@@ -151,7 +152,8 @@ export async function endPatch(s: Session, conversationId: string, view: Convers
     ...viewPatch(view),
     ...costPatch(view, opts.live?.cost()),
     status,
-    finalMessage: finalMessage || undefined,
+    // Published (comment, summary, output): credentials the agent was made to print do not go with it.
+    finalMessage: finalMessage ? redactCredentials(finalMessage) : undefined,
     ...(agentPr ? { agentPr } : {}),
     ...(STATUS[status].failing ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
   };
