@@ -207,7 +207,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     maxCost24hScope: check(() => oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const), 'repository'),
     maxRunsPerPerson: check(() => runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)), undefined),
     maxRunsExempt: check(() => oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const), 'maintainers'),
-    maxSandboxes: check(() => count(INPUT.maxSandboxes, opt(INPUT.maxSandboxes) ?? String(DEFAULT_MAX_SANDBOXES)), DEFAULT_MAX_SANDBOXES),
+    maxSandboxes: check(() => count(INPUT.maxSandboxes, opt(INPUT.maxSandboxes) ?? String(DEFAULT_MAX_SANDBOXES), 0, 999, " (0 = do not look at the account's sandboxes)"), DEFAULT_MAX_SANDBOXES),
   } satisfies Config;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ConfigError(errors.map((e) => e.input), errors.map((e) => e.message).join('\n'), { combined: true });
@@ -274,9 +274,10 @@ function money(input: string, text: string | undefined): number | undefined {
   return usd;
 }
 
-function count(input: string, text: string, min: number, max: number): number {
+/** A whole number in [min, max]; `hint` says what a special value means. */
+function count(input: string, text: string, min: number, max: number, hint = ''): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw new ConfigError(input, `expected a whole number from ${min} to ${max}, got '${text}'`);
+  if (!(n >= min && n <= max)) throw new ConfigError(input, `expected a whole number from ${min} to ${max}${hint}, got '${text}'`);
   return n;
 }
 
@@ -290,11 +291,6 @@ function runsPer(input: string, text: string | undefined): { runs: number; windo
     throw new ConfigError(input, `expected runs/duration such as 5/1h (at most 5 runs a person starts in any hour), got '${text}'`);
   }
   return { runs, windowMs };
-}
-
-function count(input: string, text: string): number {
-  if (!/^\d{1,3}$/.test(text)) throw new ConfigError(input, `expected a whole number from 0 to 999 (0 = do not look at the account's sandboxes), got '${text}'`);
-  return Number(text);
 }
 
 function duration(input: string, text: string): number {
