@@ -124,7 +124,7 @@ function scenario(story: Story): ScenarioInput {
       '- Added a `cspell` word list so CI catches it next time',
     ].join('\n'),
     metrics: { cost: 0.1834, promptTokens: 48_210, completionTokens: 3_377 },
-    // The agent opens its PR as real agents do: `gh pr create` prints the link (§14.4: nothing records it).
+    // The agent opens its PR as real agents do: `gh pr create` prints the link ([api: pr-number]: nothing records it).
     agentPr: { url: `https://github.com/${REPO}/pull/${AGENT_PR}` },
     autoTitle: 'Fix README spelling error',
   };

@@ -69,7 +69,7 @@ export interface Config {
 }
 
 /**
- * max-sandboxes' default: two below the service's cap of 10 (§9; Cloud's own value is not
+ * max-sandboxes' default: two below the service's cap of 10 ([api: rate-limits]; Cloud's own value is not
  * published), so a person's web-app conversations and a start that raced ours still fit.
  */
 export const DEFAULT_MAX_SANDBOXES = 8;

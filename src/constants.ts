@@ -82,7 +82,7 @@ export const MARKER_PREFIX = '<!-- openhands-cloud-action';
 export const CONVERSATION_ID_NAMESPACE = '6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f';
 
 /**
- * ready-timeout's default: long enough for the start phases the service itself allows (§15.1:
+ * ready-timeout's default: long enough for the start phases the service itself allows ([api: start-task]:
  * ~17 minutes with a 10-minute `.openhands/setup.sh`), so a repository with a real setup script
  * can start. A start that is lost is caught sooner, by its phase's own limit (start.ts).
  */

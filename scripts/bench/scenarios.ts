@@ -224,7 +224,7 @@ const v5Like = (i: number): string => `${'e'.repeat(8)}${String(i).padStart(4, '
 /**
  * A team's burst: `n` label events on `n` issues of one account, arriving `spacingMs` apart,
  * every run `wait: ready`, cold starts of `startMs`, the emulator's real rate limits and a
- * sandbox cap of 10 (the server's default, §9, §14.5). Before the burst the account holds a
+ * sandbox cap of 10 (the server's default, [api: rate-limits], [api: auto-pause]). Before the burst the account holds a
  * person's web-app conversation whose agent is working and `earlier` finished conversations of
  * this morning's action runs (their sandboxes still running, as the idle reaper takes ~20 min).
  */

@@ -40,7 +40,7 @@ import { writeSummary } from '../summary.js';
 import { renderFinalizeSummary, type Outcome } from './summary.js';
 import { capOf, FINALIZE_LOOKBACK_MS, reportOf, trackedComments, type Tracked } from './tracked.js';
 
-/** Ids per batch read: the service answers 400 to 100 or more (§5, §9). */
+/** Ids per batch read: the service answers 400 to 100 or more ([api: reading], [api: rate-limits]). */
 export const BATCH_IDS = 99;
 
 export interface FinalizeDeps {
@@ -169,7 +169,7 @@ async function finalizeOne(d: FinalizeDeps, octokit: Octokit, client: OpenHandsC
   const notWritten = (): Outcome => (changed ? outcome('skipped', 'changed since it was listed') : outcome('failed', 'the comment could not be written'));
 
   if (!conversation || conversation.sandbox_status === 'MISSING') {
-    // One read without it, or with its sandbox MISSING, is not proof (a lookup can fail, §15.2):
+    // One read without it, or with its sandbox MISSING, is not proof (a lookup can fail, [api: statuses]):
     // gone on the second finalize run.
     if (report.goneAt === undefined) {
       if (!(await publish({ goneAt: d.now() }))) return notWritten();
@@ -207,7 +207,7 @@ async function finalizeOne(d: FinalizeDeps, octokit: Octokit, client: OpenHandsC
     issueNumber: sameRepo && !onPr ? t.comment.issueNumber : undefined,
     triggeredOn: sameRepo && onPr ? t.comment.issueNumber : undefined,
   });
-  // A follow-up's own end: its message reset the status (§15.4), so an end seen now is the follow-up's.
+  // A follow-up's own end: its message reset the status ([api: follow-ups]), so an end seen now is the follow-up's.
   const patch = await endPatch(session, id, view, end, { findPrElsewhere });
   if (!(await publish({ ...patch, goneAt: undefined }))) return notWritten();
   core.info(`Finalized ${t.comment.url}: ${report.status}`);

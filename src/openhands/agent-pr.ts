@@ -1,6 +1,6 @@
 /**
  * Finds the pull request the agent opened, from its events. `pr_number` on the conversation never
- * records it (reference §14.4), so the agent's own words are the evidence: tool output (what
+ * records it (reference [api: pr-number]), so the agent's own words are the evidence: tool output (what
  * `gh pr create` or the GitHub API printed), the agent's messages and its finish message.
  * Pure: no I/O.
  */
@@ -22,7 +22,7 @@ export interface FindPullRequestOptions {
   readonly finalMessage?: string;
 }
 
-/** The event fields read here (a subset of the SDK event shapes, §7.2). */
+/** The event fields read here (a subset of the SDK event shapes, [api: events]). */
 export interface PrEvent {
   readonly id?: string;
   readonly kind?: string;

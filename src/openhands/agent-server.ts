@@ -1,6 +1,6 @@
 /**
- * The sandbox's agent server, reached directly while the sandbox is RUNNING (reference §5,
- * §14.3, §14.7). Its base URL is the conversation's `conversation_url` minus
+ * The sandbox's agent server, reached directly while the sandbox is RUNNING (reference [api: reading],
+ * [api: titles], [api: events]). Its base URL is the conversation's `conversation_url` minus
  * `/api/conversations/{id}`; every call carries the sandbox `session_api_key` as
  * X-Session-API-Key.
  *
@@ -81,7 +81,7 @@ export async function getAgentFinalResponse(target: AgentServerTarget, opts: Age
 
 /**
  * PATCH {agent server}/api/conversations/{id} {title}: the title the app server's auto-title copy
- * takes (§14.3), trimmed and cut to 200 characters. Returns false when the agent server does not
+ * takes ([api: titles]), trimmed and cut to 200 characters. Returns false when the agent server does not
  * know the conversation (it answers `{"success": false}`, not 404) or the title is blank.
  */
 export async function setAgentTitle(target: AgentServerTarget, title: string, opts: AgentCallOptions = {}): Promise<boolean> {

@@ -51,7 +51,7 @@ export async function httpError(method: string, url: string, res: Dispatcher.Res
     if (foreign) return foreign;
     // The base URL as configured (a self-hosted server may sit under a path prefix).
     const base = baseUrl.replace(/\/+$/, '');
-    // The service also answers 401 when its own key store fails (§14.8): say both.
+    // The service also answers 401 when its own key store fails ([api: errors]): say both.
     message =
       `OpenHands at ${base} rejected the API key or could not verify it (401${detail ? ` ${detail}` : ''}). ` +
       `Check the 'api-key' input or the OPENHANDS_API_KEY secret (keys are made at ${base}/settings/api-keys); if the key is right, the service may be failing: try again later.`;
@@ -137,7 +137,7 @@ export function firstContactError(error: unknown, baseUrl: string): unknown {
   return error;
 }
 
-/** A 401 that is not OpenHands' own (`{"error": …}` JSON, §1): something else guards that URL. */
+/** A 401 that is not OpenHands' own (`{"error": …}` JSON, [api: authentication]): something else guards that URL. */
 export function foreign401(method: string, url: string, baseUrl: string, text: string, headers: Dispatcher.ResponseData['headers']): OpenHandsApiError | undefined {
   try {
     const body = JSON.parse(text) as unknown;

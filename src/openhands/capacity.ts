@@ -1,5 +1,5 @@
 /**
- * The account's sandbox cap, as one run can see it (§14.5, §15.7). Runs cannot see each other,
+ * The account's sandbox cap, as one run can see it ([api: auto-pause], [api: route-age]). Runs cannot see each other,
  * but they can see the account's sandboxes and its in-flight start tasks: what is running or
  * starting now, and which running sandboxes belong to a conversation this action started whose
  * agent has finished (a pause loses nothing there: it resumes on demand). Pure logic; the
@@ -45,13 +45,13 @@ export function isDerivedId(id: string): boolean {
 
 /**
  * A finished agent's sandbox is left alone this long: the run that follows it may still be
- * reading its answer (the final message comes from the running sandbox, §14.7).
+ * reading its answer (the final message comes from the running sandbox, [api: events]).
  */
 export const FINISHED_GRACE_MS = 60_000;
 
 /**
  * A conversation whose sandbox can be paused at no loss to make room: started through the API
- * with an id of ours (both from our start request), on its own sandbox (named after it, §14.8),
+ * with an id of ours (both from our start request), on its own sandbox (named after it, [api: errors]),
  * running, and its agent finished more than FINISHED_GRACE_MS ago (by `updated_at`). Never a
  * working agent, never a web-app conversation.
  */

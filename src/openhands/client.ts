@@ -44,19 +44,19 @@ export interface ClientOptions {
   readonly knownServer?: boolean;
 }
 
-/** Tries of a pause or resume that answers 404 (§15.3: also a failing runtime, not only an unknown sandbox). */
+/** Tries of a pause or resume that answers 404 ([api: pause-resume]: also a failing runtime, not only an unknown sandbox). */
 export const NOT_FOUND_TRIES = 3;
 
 /** Least time between two requests of one run: at most ~7 a second against the account's 10. */
 export const MIN_GAP_MS = 150;
 
-/** What one run spent of the account's request budget (§14.6): app-server requests, and 429 answers among them. */
+/** What one run spent of the account's request budget ([api: rate-limits]): app-server requests, and 429 answers among them. */
 export interface Spent {
   readonly requests: number;
   readonly tooMany: number;
 }
 
-/** A sandbox as `/api/v1/sandboxes/search` lists it (§9). */
+/** A sandbox as `/api/v1/sandboxes/search` lists it ([api: rate-limits]). */
 export const SandboxSchema = v.looseObject({ id: v.string(), status: v.string(), created_at: v.nullish(v.string()) });
 export type Sandbox = v.InferOutput<typeof SandboxSchema>;
 const SandboxPageSchema = v.looseObject({ items: v.array(SandboxSchema), next_page_id: v.nullish(v.string()) });
@@ -74,7 +74,7 @@ interface CallOptions<T> {
   readonly schema: v.GenericSchema<unknown, T>;
   /** retry transient faults (reads and idempotent writes only) */
   readonly retry: boolean;
-  /** also retry a 404, up to this many tries in all (pause and resume answer 404 for any runtime error, §15.3) */
+  /** also retry a 404, up to this many tries in all (pause and resume answer 404 for any runtime error, [api: pause-resume]) */
   readonly notFoundTries?: number;
   readonly timeoutMs?: number;
 }
@@ -111,7 +111,7 @@ export class OpenHandsClient {
   }
 
   /**
-   * A 429 closes the account's fixed window (§9, §14.6) for every request of the run, not only
+   * A 429 closes the account's fixed window ([api: rate-limits], [api: rate-limits]) for every request of the run, not only
    * the one retried: nothing is sent before Retry-After, plus a jitter of up to 1.5 s, so that the
    * runs of a burst, which all met the same closed window, do not come back in one lockstep.
    */
@@ -122,7 +122,7 @@ export class OpenHandsClient {
     this.#closedUntil = Math.max(this.#closedUntil, until);
   }
 
-  /** GET /api/v1/sandboxes/search: one page of the account's sandboxes with their status (§9, §15.7). */
+  /** GET /api/v1/sandboxes/search: one page of the account's sandboxes with their status ([api: rate-limits], [api: route-age]). */
   async searchSandboxes(pageId?: string): Promise<Page<Sandbox>> {
     const page = await this.#call('GET', '/api/v1/sandboxes/search', { query: { limit: 100, page_id: pageId }, schema: SandboxPageSchema, retry: true });
     return { items: page.items, nextPageId: page.next_page_id ?? null };
@@ -176,7 +176,7 @@ export class OpenHandsClient {
     return (await this.getConversations([id]))[0] ?? null;
   }
 
-  /** How many conversations use a sandbox (a sandbox can be shared, §14.8 of the notes). */
+  /** How many conversations use a sandbox (a sandbox can be shared, [api: errors] of the notes). */
   countConversations(filter: { sandboxId: string }): Promise<number> {
     return this.#call('GET', '/api/v1/app-conversations/count', {
       query: { sandbox_id__eq: filter.sandboxId },
@@ -225,7 +225,7 @@ export class OpenHandsClient {
 
   /**
    * The service answers a bare 404 for an unknown sandbox and for any failed runtime call alike
-   * (§15.3): a 404 is tried again (NOT_FOUND_TRIES in all) before it stands.
+   * ([api: pause-resume]): a 404 is tried again (NOT_FOUND_TRIES in all) before it stands.
    */
   async pauseSandbox(sandboxId: string): Promise<void> {
     await this.#sandboxAction(sandboxId, 'pause');
@@ -344,7 +344,7 @@ export class OpenHandsClient {
 /**
  * Pauses a sandbox with a short-lived client of its own, for the paths that end a run: the run's
  * client is bound to the aborted signal on a cancel. `quick`: the runner kills a cancelled job
- * ~7.5 s after SIGINT, so three short tries at most (a 404 too, §15.3); otherwise a few seconds more.
+ * ~7.5 s after SIGINT, so three short tries at most (a 404 too, [api: pause-resume]); otherwise a few seconds more.
  */
 export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string, opts: { quick?: boolean } = {}): Promise<void> {
   const client = new OpenHandsClient(

@@ -19,7 +19,7 @@ const STATUS_PAGES = 10;
 
 /**
  * How long apart two MISSING reads must be before a run believes the sandbox is gone: the service
- * also answers MISSING when one runtime lookup fails (§15.2).
+ * also answers MISSING when one runtime lookup fails ([api: statuses]).
  */
 export const MISSING_CONFIRM_MS = 3000;
 
@@ -53,7 +53,7 @@ export async function readConversation(client: OpenHandsClient, id: string, opts
 /**
  * The execution_status a state-update event records: its value for `key: execution_status`, or
  * `value.execution_status` of a `full_state` snapshot. After a resume the running → error switch
- * is recorded only in such a snapshot (§15.6).
+ * is recorded only in such a snapshot ([api: events]).
  */
 export function statusOfEvent(e: { key?: unknown; value?: unknown }): string | undefined {
   if (e.key === 'execution_status') return typeof e.value === 'string' ? e.value : undefined;
@@ -92,7 +92,7 @@ export type Ending =
  */
 export function ending(view: ConversationView): Ending | undefined {
   if (view.executionStatus !== null && EXECUTION_TERMINAL.has(view.executionStatus)) return { kind: 'agent', status: view.executionStatus };
-  // A person paused it in the web app; nothing resumes it by itself (§15.7).
+  // A person paused it in the web app; nothing resumes it by itself ([api: statuses]).
   if (view.executionStatus === 'paused') return { kind: 'user-paused' };
   if (view.sandboxStatus === 'PAUSED' || view.sandboxStatus === 'ERROR' || view.sandboxStatus === 'MISSING') {
     return { kind: 'interrupted', sandboxStatus: view.sandboxStatus };

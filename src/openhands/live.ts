@@ -1,6 +1,6 @@
 /**
  * Follows one conversation's events live over the agent server's WebSocket
- * (`/sockets/events/{id}`, reference §14.9), with Node's built-in WebSocket.
+ * (`/sockets/events/{id}`, reference [api: agent-server]), with Node's built-in WebSocket.
  *
  * - It sends the auth frame and nothing else, ever: the agent server runs every other client
  *   frame as a user message. No key in the URL or headers either (a header-authenticated socket
@@ -8,7 +8,7 @@
  * - Reconnects replay with `resend_mode=since&after_timestamp=<cursor>`; events are deduplicated
  *   by id, so a drop loses nothing. The cursor is the newest replayed event: one older than the
  *   connection's own `full_state` snapshot, which the server builds once the agent's current
- *   step ends and sends before the replay (§15.5). Live events come from the moment of
+ *   step ends and sends before the replay ([api: agent-server]). Live events come from the moment of
  *   subscribing, so they may arrive before the snapshot, and events newer than it may come
  *   while the replay is still under way: neither proves the replay complete.
  * - "Open, no frame yet" is normal: the snapshot waits for the agent's current step (a long tool
@@ -69,7 +69,7 @@ export interface LiveOptions {
   readonly maxFailures?: number;
   /** a connection open this long counts as working even without new events; default 30 s */
   readonly stableMs?: number;
-  /** the WebSocket handshake; default 15 s. The first frame may take much longer (§15.5). */
+  /** the WebSocket handshake; default 15 s. The first frame may take much longer ([api: agent-server]). */
   readonly openTimeoutMs?: number;
   /** no frame for this long: reconnect (a half-open TCP connection says nothing); default 180 s, 0 = off */
   readonly idleMs?: number;
@@ -124,7 +124,7 @@ export class LiveTracker {
     this.cursor = since;
   }
 
-  /** A new connection: its snapshot is still to come (live events may come first, §15.5). */
+  /** A new connection: its snapshot is still to come (live events may come first, [api: agent-server]). */
   connected(): void {
     this.#snapshotTs = null;
   }
@@ -133,7 +133,7 @@ export class LiveTracker {
   accept(e: LiveEvent): { isNew: boolean; fresh: boolean; status: boolean; stats: boolean } {
     const ts = typeof e.timestamp === 'string' ? e.timestamp : '';
     const snapshot = e.kind === 'ConversationStateUpdateEvent' && e.key === 'full_state';
-    // The connection's own snapshot is its first full_state; a stored one (§15.6) is replayed after it.
+    // The connection's own snapshot is its first full_state; a stored one ([api: events]) is replayed after it.
     const own = snapshot && this.#snapshotTs === null;
     if (own) this.#snapshotTs = ts;
     const isNew = !this.#seen.has(e.id);
@@ -225,7 +225,7 @@ function connectOnce(opts: LiveOptions, tracker: LiveTracker): Promise<Attempt> 
     ws.onopen = () => {
       // the only frame this client ever sends
       ws.send(JSON.stringify({ type: 'auth', session_api_key: opts.sessionApiKey }));
-      // No acknowledgement comes, and the first frame waits for the agent's current step (§15.5):
+      // No acknowledgement comes, and the first frame waits for the agent's current step ([api: agent-server]):
       // open is up. A wrong key closes 4001; silence only reconnects after idleMs.
       opts.onConnection?.('open', tracker.cursor === null ? 'replaying all events' : `replaying since ${tracker.cursor}`);
       arm(opts.idleMs ?? 180_000, 'idle');

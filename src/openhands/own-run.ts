@@ -1,6 +1,6 @@
 /**
  * A follow-up's own run: the events after the message this workflow sent. The app server's copy
- * of the events trails by up to ~30 s (reference §14.7), so a mark taken before sending (the
+ * of the events trails by up to ~30 s (reference [api: events]), so a mark taken before sending (the
  * newest event it had) can be older than the previous run's end, or missing; that end would then
  * pass for ours. Our message itself is the only reliable mark: once it shows up, every later
  * terminal `execution_status` belongs to our run (or to a later one).
@@ -52,7 +52,7 @@ export function ownRun(events: readonly RunEvent[], text: string): OwnRun {
 function withEnd(run: OwnRun): OwnRun {
   let end: string | undefined;
   for (const e of run.after) {
-    // an execution_status update, or a stored full_state snapshot (§15.6)
+    // an execution_status update, or a stored full_state snapshot ([api: events])
     const status = e.kind === 'ConversationStateUpdateEvent' ? statusOfEvent(e) : undefined;
     if (status === undefined) continue;
     // running again after an end means the run goes on

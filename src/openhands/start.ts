@@ -122,8 +122,8 @@ export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendS
 
 /**
  * How long a start task may sit in each phase before it is dead. The server saves a task only
- * between phases, so `updated_at` stands still for a whole phase (§15.1), and nothing sweeps a
- * start that was cancelled mid-way (§14.1): a task past its phase's limit never moves again.
+ * between phases, so `updated_at` stands still for a whole phase ([api: start-task]), and nothing sweeps a
+ * start that was cancelled mid-way ([api: start]): a task past its phase's limit never moves again.
  * Each limit is the server's own bound for the phase plus a margin (BASE L414-416, L538-555;
  * LS L522, L985-990): sandbox wait 120 s; clone 120 s and three 30 s git steps; the setup script
  * 600 s (+5 s); conversation create 120 s. The runtime's /start (in WORKING) and skill loading
@@ -157,7 +157,7 @@ export function isStale(task: StartTask, now: number): boolean {
  * Start-task poll intervals by phase (ms). `alone`: no other start is under way on the account,
  * so READY is seen ~0.6 s after it happens and a 12 s start costs ~10 reads. `shared`: other
  * starts are under way (a burst), so the long phases (the sandbox boot, the clone, the setup
- * script: up to 120 s, 120 s and 600 s on the server, §15.1), after which READY never comes
+ * script: up to 120 s, 120 s and 600 s on the server, [api: start-task]), after which READY never comes
  * directly, are polled slowly, and only the short tail (git hooks, skills, the conversation
  * create) fast. `max`: the most an interval grows to while its phase lasts.
  */
@@ -183,7 +183,7 @@ export const CROWD_AT_FULL_PACE = 4;
  * that runs ten minutes is read every 30 s). `crowd`, the starts under way on the account when
  * this one was sent (this one included; 1 = alone or not looked at), picks the pace and
  * stretches the long phases beyond CROWD_AT_FULL_PACE, so a burst's polling does not grow with
- * its size (the 100 requests a minute are shared, §14.6). `slowdown` grows after a 429. Jitter
+ * its size (the 100 requests a minute are shared, [api: rate-limits]). `slowdown` grows after a 429. Jitter
  * of ±20 % keeps the runs of a burst out of step.
  */
 export function startPollDelay(status: string, inPhaseMs: number, random: () => number = Math.random, slowdown = 1, crowd = 1): number {

@@ -123,12 +123,12 @@ export interface EndOptions {
   readonly findPrElsewhere?: AgentPrLookup;
 }
 
-/** Why a person's pause in the web app ends the run (§15.7): not success, and not worth waiting for. */
+/** Why a person's pause in the web app ends the run ([api: statuses]): not success, and not worth waiting for. */
 export const USER_PAUSED_WHY =
   'Someone paused the conversation in the OpenHands web app (execution_status: paused), and nothing resumes it by itself. ' +
   'Resume it there to let the agent go on (its sandbox was left as it is), or re-run this workflow.';
 
-/** Why a sandbox taken away mid-run ends the conversation (§14.5). */
+/** Why a sandbox taken away mid-run ends the conversation ([api: auto-pause]). */
 export function interruptedWhy(sandboxStatus: string): string {
   return (
     `The sandbox turned ${sandboxStatus} while the agent was working, without this workflow asking: ` +

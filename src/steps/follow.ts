@@ -57,7 +57,7 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
   // An earlier attempt may have been cancelled, which paused the sandbox.
   if (started.reattached) await ensureRunning(s, conversationId);
   let view = await checkSandboxOwnership(s, conversationId);
-  // READY is not success when the service paused the sandbox meanwhile (§14.5, §15.1: any start
+  // READY is not success when the service paused the sandbox meanwhile ([api: auto-pause], [api: start-task]: any start
   // or resume on the account pauses its oldest running sandboxes beyond the cap) while the agent
   // worked: it does not go on. One that had already finished lost nothing (the events say which).
   if (view.sandboxStatus === 'PAUSED') {
@@ -78,7 +78,7 @@ function pausedByService(view: ConversationView): InterruptedError {
   );
 }
 
-/** How long a start whose ready-timeout passed before it made its sandbox is still watched (the server's sandbox wait is 120 s, §15.1). */
+/** How long a start whose ready-timeout passed before it made its sandbox is still watched (the server's sandbox wait is 120 s, [api: start-task]). */
 export const LATE_SANDBOX_MS = 150_000;
 const LATE_SANDBOX_POLL_MS = 5000;
 

@@ -45,7 +45,7 @@ export async function stopSpending(r: Report, cfg: Config): Promise<string | und
   const reason = pauseReason(r.status, cfg);
   if (!reason || !cfg.apiKey) return undefined;
   if (!r.conversationId) {
-    // An older server picks the conversation id itself and tells it only at READY (§14.2).
+    // An older server picks the conversation id itself and tells it only at READY ([api: ids]).
     return r.sandboxId
       ? `the sandbox ${r.sandboxId} was left running (${reason} asked to pause it): the service had not yet said which conversation it serves, so it could not be told apart from a shared one`
       : undefined;
@@ -72,7 +72,7 @@ export async function stopSpending(r: Report, cfg: Config): Promise<string | und
 }
 
 /**
- * A lost start may leave its sandbox running (§14.1), with no conversation ever to use it: pause
+ * A lost start may leave its sandbox running ([api: start]), with no conversation ever to use it: pause
  * it when it is the conversation's own (named after it). False when not paused.
  */
 export async function pauseLostSandbox(s: Session, sandboxId: string | null | undefined, conversationId: string): Promise<boolean> {

@@ -100,7 +100,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
     expect(new Set(results.map((r) => r.outputs['conversation-id'])).size).toBe(6);
   }, 90_000);
 
-  it('READY after the service paused the sandbox (its cap, §14.5): interrupted with the reason, never ready', async () => {
+  it('READY after the service paused the sandbox (its cap, [api: auto-pause]): interrupted with the reason, never ready', async () => {
     w = await world({ emulator: { maxSandboxes: 2 } });
     // A long skills phase: the sandbox runs while the start is not READY yet.
     w.emu.setDefaultScenario({ phaseMs: 20, phaseDurations: { SETTING_UP_SKILLS: 4000 } });

@@ -13,7 +13,7 @@ beforeEach(async () => {
   w = await world();
 });
 afterEach(async () => {
-  // In every live test the client sent the auth frame and nothing else (§14.9).
+  // In every live test the client sent the auth frame and nothing else ([api: agent-server]).
   expect(w.emu.agentServer.userFrames()).toEqual([]);
   expect(w.emu.agentServer.socketFrames.every((f) => f.role === 'auth')).toBe(true);
   await w.close();
@@ -199,7 +199,7 @@ describe('follow-up with wait: finished', () => {
     ['the socket up', false],
     ['the socket refused', true],
   ])("with %s, the previous run's end arriving late on the app server is not taken for ours", async (_name, refused) => {
-    // The app server gets events in batches (§14.7; 30 s in production): the previous run's
+    // The app server gets events in batches ([api: events]; 30 s in production): the previous run's
     // `finished` reaches it only after our message was sent.
     w.emu.setDefaultScenario({
       eventBufferSize: 1000,

@@ -1,13 +1,13 @@
 /**
- * Issue #8: the action against a server that behaves as the real service does (reference §14):
+ * Issue #8: the action against a server that behaves as the real service does (reference [api: sources]):
  * a start that survives cut connections, dead start tasks, legacy servers that pick their own
  * ids, titles the service overwrites, sandboxes it pauses on its own, and the account's request
- * budget. Built dist, real sockets, the emulator in its §14 model.
+ * budget. Built dist, real sockets, the emulator in its [api: sources] model.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { phaseLimitMs } from '../../src/openhands/start.ts';
 
-/** WAITING_FOR_SANDBOX's limit (§15.1) */
+/** WAITING_FOR_SANDBOX's limit ([api: start-task]) */
 const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 import type { RecordedRequest } from '../emulator/server.ts';
 import { issueComment, issueLabeled, workflowDispatch } from './payloads.ts';
@@ -55,7 +55,7 @@ async function startElsewhere(emuUrl: string, text: string): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-describe('the start survives cut connections (§14.1)', () => {
+describe('the start survives cut connections ([api: start])', () => {
   it("the POST's answer lost after the server took it, and a poll's connection reset: READY with one start, never stream-start", async () => {
     const { emu, run, starts } = await open({ emulator: { scenario: { phaseMs: 300 } } });
     emu.addFault({ method: 'POST', path: '/api/v1/app-conversations', kind: 'reset-after' });
@@ -76,7 +76,7 @@ describe('the start survives cut connections (§14.1)', () => {
   });
 });
 
-describe('dead start tasks (§14.1: nothing sweeps a start that stopped)', () => {
+describe('dead start tasks ([api: start]: nothing sweeps a start that stopped)', () => {
   it('a re-run does not re-attach to a task that has not moved for longer than its phase limit: a new start under a new id', async () => {
     const { emu, run, starts } = await open();
     // The sandbox never comes: the task sits in WAITING_FOR_SANDBOX.
@@ -126,7 +126,7 @@ describe('dead start tasks (§14.1: nothing sweeps a start that stopped)', () =>
   });
 });
 
-describe('a legacy server that ignores our conversation_id (§14.2)', () => {
+describe('a legacy server that ignores our conversation_id ([api: ids])', () => {
   it('links nothing before READY, then uses the server id everywhere; the title on the agent server', async () => {
     const { emu, gh, run } = await open({ emulator: { legacy: true, scenario: { phaseMs: 150 } } });
     emu.setDefaultScenario({ phaseMs: 150, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 300, status: 'finished' }], finalMessage: 'Legacy done.' });
@@ -185,7 +185,7 @@ describe('a legacy server that ignores our conversation_id (§14.2)', () => {
   });
 });
 
-describe('the title sticks (§14.3)', () => {
+describe('the title sticks ([api: titles])', () => {
   it("after READY and the service's auto-title copy, the conversation's title is the input", async () => {
     const { emu, run } = await open();
     // The auto-title copy comes with the first delivered batch, well after the action's title call.
@@ -201,7 +201,7 @@ describe('the title sticks (§14.3)', () => {
   });
 });
 
-describe('sandboxes the service pauses on its own (§14.5)', () => {
+describe('sandboxes the service pauses on its own ([api: auto-pause])', () => {
   it('a second start beyond maxSandboxes pauses the running agent: the run ends interrupted within seconds, and says what to do', async () => {
     const { emu, gh, run } = await open({ emulator: { maxSandboxes: 1 } });
     emu.setDefaultScenario({ phaseMs: 20, stepMs: 300, execution: [{ afterMs: 0, status: 'running' }] });
@@ -226,7 +226,7 @@ describe('sandboxes the service pauses on its own (§14.5)', () => {
   });
 });
 
-describe('the request budget (§14.6)', () => {
+describe('the request budget ([api: rate-limits])', () => {
   it('5 runs at once on one key with 12 s starts: no 429, at most 10 OpenHands requests each during the start', async () => {
     const { emu, run } = await open({ emulator: { rateLimits: true } });
     // The real shape of a 12 s start: the sandbox boot is the long phase.
@@ -283,7 +283,7 @@ describe('the request budget (§14.6)', () => {
   }, 60_000);
 });
 
-describe('events and the final message (§14.7)', () => {
+describe('events and the final message ([api: events])', () => {
   it('reads the execution status of a paused sandbox from events even when >100 stats updates came after it', async () => {
     const { emu, run } = await open({ emulator: { rateLimits: false } });
     emu.setDefaultScenario({ phaseMs: 20, stepMs: 5, eventFlushMs: 20, execution: [{ afterMs: 0, status: 'running' }] });

@@ -111,7 +111,7 @@ describe('re-runs', () => {
     await w.run({ event: 'issues', payload: labeled(), runId: '912' });
     w.emu.addFault({ method: 'POST', path: /\/send-message$/, kind: 'reset-after' });
     const comment = issueComment({ body: '@openhands also the changelog', sender: 'Codertocat' });
-    // A reset is ambiguous (§15.4): the run looks for its message instead of sending it again; the
+    // A reset is ambiguous ([api: follow-ups]): the run looks for its message instead of sending it again; the
     // job is killed while it looks, so "sent" is never recorded.
     const first = await w.run({ event: 'issue_comment', payload: comment, runId: '913', signal: { signal: 'SIGKILL', when: /Looking for it/ } });
     expect(first.signal).toBe('SIGKILL');

@@ -1,6 +1,6 @@
 /**
- * Issue #16: no false failure from one answer of the real service (reference §15). The built
- * dist against the emulator in its §15 model: a long setup script, one MISSING read, a follow-up
+ * Issue #16: no false failure from one answer of the real service (reference [api: sources]). The built
+ * dist against the emulator in its [api: sources] model: a long setup script, one MISSING read, a follow-up
  * the service delivers but answers 502 for, a pause that answers 404 once, an event socket whose
  * first frame waits for a long step, a person pausing the conversation, and a ready-timeout that
  * passes before the start made its sandbox.
@@ -38,7 +38,7 @@ const isPause = (r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('
 const conversationReads = (w: World) => w.emu.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/app-conversations').length;
 const transitionAt = (w: World, status: string): number | undefined => w.emu.transitions.find((t) => t.status === status)?.at;
 
-describe('§15.1 a start whose setup script runs longer than 5 minutes', () => {
+describe('[api: start-task] a start whose setup script runs longer than 5 minutes', () => {
   it('reaches READY with the default ready-timeout: the setup-script phase is allowed the service\'s own 10 minutes', async () => {
     // 60× service clock: the 7-minute script takes 7 s; the action's clock runs as fast (scaled-clock.ts).
     const { emu, run } = await open({ emulator: { clockScale: 60, rateLimits: false, scenario: { phaseMs: 1000, phaseDurations: { RUNNING_SETUP_SCRIPT: 7 * 60_000 } } } });
@@ -56,7 +56,7 @@ describe('§15.1 a start whose setup script runs longer than 5 minutes', () => {
   }, 60_000);
 });
 
-describe('§15.2 one MISSING read', () => {
+describe('[api: statuses] one MISSING read', () => {
   it('does not end a wait: finished run: the sandbox is read again and the run ends finished', async () => {
     const { emu, run } = await open();
     emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 6000, status: 'finished' }] });
@@ -85,7 +85,7 @@ describe('§15.2 one MISSING read', () => {
   }, 30_000);
 });
 
-describe('§15.4 send-message answers 502 but delivers', () => {
+describe('[api: follow-ups] send-message answers 502 but delivers', () => {
   it('a follow-up sent while the agent is mid-step is reported as sent, and not sent twice', async () => {
     // the app server's proxy gives up after (a scaled) 30 s; the agent's step takes longer
     const { emu, run } = await open({ emulator: { sendMessageTimeoutMs: 500 } });
@@ -105,7 +105,7 @@ describe('§15.4 send-message answers 502 but delivers', () => {
   }, 40_000);
 });
 
-describe('§15.3 pause answers 404 on a runtime error', () => {
+describe('[api: pause-resume] pause answers 404 on a runtime error', () => {
   it('a finish-timeout pauses the sandbox on the second try', async () => {
     const { emu, run } = await open();
     emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }] });
@@ -120,7 +120,7 @@ describe('§15.3 pause answers 404 on a runtime error', () => {
   }, 30_000);
 });
 
-describe('§15.5 the event socket under a long step', () => {
+describe('[api: agent-server] the event socket under a long step', () => {
   it('a first frame that waits longer than a handshake timeout is normal: one socket, no reconnect, the finish seen live', async () => {
     const { emu, run } = await open();
     // one long tool run (20 s, longer than the 15 s a handshake may take) holds the state lock:
@@ -138,7 +138,7 @@ describe('§15.5 the event socket under a long step', () => {
   }, 60_000);
 });
 
-describe('§15.7 a person pauses the conversation in the web app', () => {
+describe('[api: statuses] a person pauses the conversation in the web app', () => {
   it('ends the run at once as interrupted, and says why', async () => {
     const { emu, run, gh } = await open();
     emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }] });

@@ -1,8 +1,8 @@
-// The agent server's events WebSocket, /sockets/events/{conversation_id} (§14.9; SDK sockets.py).
+// The agent server's events WebSocket, /sockets/events/{conversation_id} ([api: agent-server]; SDK sockets.py).
 // Order on connect, as in the SDK: auth (query/header before the handshake, else the first frame
 // within authTimeoutMs) → 4004 for an unknown conversation → 1013 past maxSubscribers → subscribed
 // (live events flow from here) → once the agent's current step frees the state lock, a fresh,
-// unstored `full_state` snapshot → the replay (resend_mode); one JSON text frame each (§15.5).
+// unstored `full_state` snapshot → the replay (resend_mode); one JSON text frame each ([api: agent-server]).
 // Every later client frame is run as a user message, except a repeated auth frame (ignored, v1.37.1).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -151,7 +151,7 @@ export class EventSockets {
     const subscribers = [...this.open].filter((o) => o.subscribed && o.hex === entry.hex).length;
     if (subscribers >= this.opts.maxSubscribers) return this.closeWith(entry, 1013, 'Too many connections for this conversation');
     // The subscription is registered first, so live events flow at once; the `full_state` snapshot
-    // is built under the state lock, which the agent's current step holds (§15.5, AS
+    // is built under the state lock, which the agent's current step holds ([api: agent-server], AS
     // event_service.py L657-666, L789-818): it (and the replay after it) can come minutes later,
     // after live events published meanwhile. No acknowledgement, no keepalive.
     entry.subscribed = true;

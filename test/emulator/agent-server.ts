@@ -1,5 +1,5 @@
-// The agent server of each sandbox (the runtime host behind conversation_url, §5, §14.3, §14.7,
-// §14.9), as a second node:http listener on loopback. One listener stands for every sandbox's
+// The agent server of each sandbox (the runtime host behind conversation_url, [api: reading], [api: titles], [api: events],
+// [api: agent-server]), as a second node:http listener on loopback. One listener stands for every sandbox's
 // runtime: a request is served for a conversation only with that conversation's sandbox
 // session key, and only while the sandbox is RUNNING.
 // Facts from the SDK (openhands-agent-server v1.37.1): conversation_router.py, sockets.py,
@@ -32,7 +32,7 @@ export interface AgentServerEmulator {
   readonly connections: SocketRecord[];
   /** every frame a client sent over an events socket, the auth frame included */
   readonly socketFrames: SocketFrame[];
-  /** frames that were not an auth frame: each was run as a user message (§14.9) */
+  /** frames that were not an auth frame: each was run as a user message ([api: agent-server]) */
   userFrames(): SocketFrame[];
   addSocketFault(fault: SocketFault): void;
   /** down: every new TCP connection is reset at once (host unreachable); open sockets are dropped */

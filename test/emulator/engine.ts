@@ -15,7 +15,7 @@ export type { EngineNotice, EngineOptions } from './lifecycle.ts';
 export class Engine extends Lifecycle {
   constructor(opts: EngineOptions) {
     super(opts);
-    // SetTitleCallbackProcessor (§14.3): on a delivered batch with a MessageEvent, copy the agent
+    // SetTitleCallbackProcessor ([api: titles]): on a delivered batch with a MessageEvent, copy the agent
     // server's title over the stored one, unconditionally, once (then the callback disables itself).
     this.events.onDelivery((conv, batch) => {
       if (conv.titleCopied || !conv.agentTitle || !batch.some((e) => e.kind === 'MessageEvent')) return;
@@ -39,7 +39,7 @@ export class Engine extends Lifecycle {
       selectedRepository: r.selectedRepository,
       selectedBranch: r.selectedBranch,
       gitProvider: r.gitProvider,
-      // request.title is never applied (§14.3)
+      // request.title is never applied ([api: titles])
       title: `Conversation ${task.conversationId.slice(0, 5)}`,
       agentTitle: null,
       titleCopied: false,
@@ -94,7 +94,7 @@ export class Engine extends Lifecycle {
       }, failure.afterMs);
   }
 
-  /** The agent server's title (auto-title or its own PATCH); what the app server copies (§14.3). */
+  /** The agent server's title (auto-title or its own PATCH); what the app server copies ([api: titles]). */
   agentTitle(conversationId: string): string | null {
     return this.conversations.get(conversationId)?.agentTitle ?? null;
   }
@@ -117,9 +117,9 @@ export class Engine extends Lifecycle {
 
   /**
    * When the agent's state lock is free (service time). `agent.step` holds it for a whole LLM call
-   * plus tool run (§15.4, SDK local_conversation.py L1719-1726, L1819-1890): while the agent runs
+   * plus tool run ([api: follow-ups], SDK local_conversation.py L1719-1726, L1819-1890): while the agent runs
    * with `stepMs`, the current step ends when the next dated step of the run is due. Adding a message and building
-   * a socket's `full_state` snapshot (§15.5) both wait for it.
+   * a socket's `full_state` snapshot ([api: agent-server]) both wait for it.
    */
   lockFreeAt(conv: Conversation): number {
     const run = conv.run;
@@ -147,7 +147,7 @@ export class Engine extends Lifecycle {
   }
 
   /**
-   * A person paused the conversation in the web app (§15.7): the agent stops after its current
+   * A person paused the conversation in the web app ([api: statuses]): the agent stops after its current
    * step, `execution_status` is `paused`, and nothing resumes it by itself. The sandbox runs on.
    */
   userPause(conv: Conversation): void {
@@ -158,7 +158,7 @@ export class Engine extends Lifecycle {
 
   /**
    * The webhook subscriber is (re)attached (start, every resume): the agent server pushes it a
-   * `full_state` snapshot, stored as an event (§15.6, AS conversation_service.py L2020-2045).
+   * `full_state` snapshot, stored as an event ([api: events], AS conversation_service.py L2020-2045).
    */
   private storeSnapshot(conv: Conversation): void {
     this.emit(conv, 'environment', 'ConversationStateUpdateEvent', {
@@ -167,7 +167,7 @@ export class Engine extends Lifecycle {
     });
   }
 
-  /** PATCH /app-conversations/{id}: the app-server row only (§14.3). */
+  /** PATCH /app-conversations/{id}: the app-server row only ([api: titles]). */
   update(conv: Conversation, fields: Json): void {
     if (typeof fields.title === 'string') conv.title = fields.title;
     if ('public' in fields) conv.public = fields.public as boolean | null;
@@ -205,7 +205,7 @@ export class Engine extends Lifecycle {
 
   /**
    * `lookup`: rendered for an API answer, which asks the runtime API for the sandbox's status. When
-   * that call fails, the service falls back to no runtime info, which reads as MISSING (§15.2,
+   * that call fails, the service falls back to no runtime info, which reads as MISSING ([api: statuses],
    * RS L63-69, L211-229, L350-370): the sandbox itself is unchanged.
    */
   sandboxJson(sb: Sandbox, lookup = false): Json {
@@ -231,7 +231,7 @@ export class Engine extends Lifecycle {
     return statsJson(conv);
   }
 
-  /** The agent server's get_agent_final_response: every event, no batching lag (§7.3, §14.7). */
+  /** The agent server's get_agent_final_response: every event, no batching lag ([api: final-message], [api: events]). */
   finalResponse(conv: Conversation): string {
     return finalResponse(allEvents(conv));
   }
@@ -298,7 +298,7 @@ export class Engine extends Lifecycle {
     }
   }
 
-  /** Paused: the agent server stops; a run in progress is lost, and `running` is remembered (§14.5). */
+  /** Paused: the agent server stops; a run in progress is lost, and `running` is remembered ([api: auto-pause]). */
   protected sandboxDown(conv: Conversation): void {
     if (conv.execStatus === 'running') conv.interrupted = true;
     if (conv.run && !conv.run.waiting) this.cancelRun(conv);
@@ -307,7 +307,7 @@ export class Engine extends Lifecycle {
   /**
    * RUNNING again: a conversation stopped while `running` turns to error (SDK event_service);
    * nothing resumes. The switch happens before the subscribers attach, so it is recorded only in
-   * the `full_state` snapshot the webhook subscriber then gets (§15.6), not as its own
+   * the `full_state` snapshot the webhook subscriber then gets ([api: events]), not as its own
    * `execution_status` update.
    */
   protected sandboxUp(conv: Conversation): void {

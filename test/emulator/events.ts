@@ -1,4 +1,4 @@
-// Events: written by the agent server at once, posted to the app server in webhook batches (§7.1, §14.7).
+// Events: written by the agent server at once, posted to the app server in webhook batches ([api: events]).
 import { randomUUID } from 'node:crypto';
 import type { Conversation, StoredEvent } from './model.ts';
 import type { Json } from './types.ts';

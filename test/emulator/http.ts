@@ -30,7 +30,7 @@ export const unprocessable = (errors: Errors): Reply => json(422, { detail: erro
 export const internalError = (): Reply => ({ status: 500, text: 'Internal Server Error', contentType: 'text/plain; charset=utf-8' });
 export const noCredentials = (): Reply => json(401, { error: 'NoCredentialsError' });
 
-/** Writes the stream-start body piece by piece: "[\n", items separated by ",\n", "]" (§2.2). */
+/** Writes the stream-start body piece by piece: "[\n", items separated by ",\n", "]" ([api: start]). */
 export class StreamSink {
   private items = 0;
   private open = true;
@@ -60,7 +60,7 @@ export class StreamSink {
     this.res.end(']');
   }
 
-  /** An exception inside the generator: the connection drops mid-body (§14.1). */
+  /** An exception inside the generator: the connection drops mid-body ([api: start]). */
   drop(): void {
     this.open = false;
     this.res.socket?.destroySoon(); // after what was written is flushed
@@ -91,7 +91,7 @@ export interface Ctx {
   body: unknown;
   /** Set when the body is not valid JSON (→ 422 json_invalid for routes that read a body). */
   bodyError: { pos: number; error: string } | null;
-  /** The API key sent (§1 order), validated only once a route matched. */
+  /** The API key sent ([api: authentication] order), validated only once a route matched. */
   credential: string | null;
   user: string;
   params: string[];
@@ -127,7 +127,7 @@ export function jsonBodyError(ctx: Ctx): Reply | null {
   });
 }
 
-/** `{items, next_page_id}` with a stringified offset (§5). */
+/** `{items, next_page_id}` with a stringified offset ([api: reading]). */
 export function paginate(items: Json[], q: URLSearchParams, limit: number): Json {
   const offset = queryOffset(q);
   const end = offset + limit;
@@ -157,7 +157,7 @@ export function parseBody(raw: string, contentType: string | undefined): { body:
   }
 }
 
-/** §1: Authorization: Bearer, then X-Session-API-Key, then X-Access-Token, then an api_key cookie. */
+/** [api: authentication]: Authorization: Bearer, then X-Session-API-Key, then X-Access-Token, then an api_key cookie. */
 export function credentialOf(headers: IncomingMessage['headers']): string | null {
   const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
   const cookie = /(?:^|;\s*)api_key=([^;]+)/.exec(headers.cookie ?? '')?.[1];

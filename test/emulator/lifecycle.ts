@@ -1,4 +1,4 @@
-// Start tasks and sandboxes (§3, §9, §14.1, §14.5): the first half of the engine; engine.ts adds
+// Start tasks and sandboxes ([api: start-task], [api: rate-limits], [api: start], [api: auto-pause]): the first half of the engine; engine.ts adds
 // conversations and runs. No HTTP here.
 import { EventPipe } from './events.ts';
 import { START_PHASES, StartRejected, type Conversation, type Sandbox, type Task } from './model.ts';
@@ -10,9 +10,9 @@ import type { StartRequest } from './validation.ts';
 export interface EngineOptions {
   baseUrl: () => string;
   llmModel: string;
-  /** §14.2: the client's conversation_id is ignored. */
+  /** [api: ids]: the client's conversation_id is ignored. */
   legacy?: boolean;
-  /** §14.5, per user. */
+  /** [api: auto-pause], per user. */
   maxSandboxes?: number;
   /** The agent server's base URL, when it runs on its own port (agent-server.ts); else `{baseUrl}/runtime/{sandbox}`. */
   agentBaseUrl?: () => string;
@@ -21,12 +21,12 @@ export interface EngineOptions {
 /** What an agent-server emulator is told about: every event written, every sandbox status change. */
 export type EngineNotice = { type: 'event'; conv: Conversation; json: Json } | { type: 'sandbox'; sandbox: Sandbox };
 
-/** A call from the app server to the runtime API (§15.2, §15.3). */
+/** A call from the app server to the runtime API ([api: statuses], [api: pause-resume]). */
 export type RuntimeOp = 'lookup' | 'pause' | 'resume';
 
 export abstract class Lifecycle {
   readonly tasks = new Map<string, Task>();
-  /** runtime-API calls that will fail (§15.2, §15.3): each is consumed by one matching call */
+  /** runtime-API calls that will fail ([api: statuses], [api: pause-resume]): each is consumed by one matching call */
   readonly runtimeFaults: { op: RuntimeOp | 'any'; left: number }[] = [];
   readonly conversations = new Map<string, Conversation>();
   readonly sandboxes = new Map<string, Sandbox>();
@@ -88,7 +88,7 @@ export abstract class Lifecycle {
 
   // ---- start tasks --------------------------------------------------------------------------
 
-  /** Only a client-chosen id can collide; what the service does then is not verified (§14.8). */
+  /** Only a client-chosen id can collide; what the service does then is not verified ([api: errors]). */
   isDuplicate(request: StartRequest): boolean {
     const hex = this.opts.legacy ? null : request.conversationHex;
     if (!hex) return false;
@@ -96,7 +96,7 @@ export abstract class Lifecycle {
   }
 
   startTask(user: string, request: StartRequest, scenario: Scenario): Task {
-    // Errors raised before the first yield propagate out of the POST as 500 (§2.1).
+    // Errors raised before the first yield propagate out of the POST as 500 ([api: start]).
     if (request.parentHex && this.conversations.get(request.parentHex)?.user !== user)
       throw new StartRejected(`Parent conversation not found: ${request.parentHex}`);
     if (request.hasSuggestedTask && request.initialContent) throw new StartRejected('suggested_task cannot be combined with initial_message');
@@ -120,8 +120,8 @@ export abstract class Lifecycle {
     };
     this.tasks.set(task.id, task);
     this.transition('start-task', task.id, task.conversationId, null, 'WORKING', at);
-    // §15.1: start_sandbox (or resume_sandbox) runs in the WORKING phase, and its first act is
-    // pause_old_sandboxes (§14.5): a start pauses the oldest RUNNING sandboxes before it reports
+    // [api: start-task]: start_sandbox (or resume_sandbox) runs in the WORKING phase, and its first act is
+    // pause_old_sandboxes ([api: auto-pause]): a start pauses the oldest RUNNING sandboxes before it reports
     // WAITING_FOR_SANDBOX. A start on an existing RUNNING sandbox starts nothing, so sweeps nothing.
     const wanted = request.sandboxId ? this.sandboxes.get(request.sandboxId) : undefined;
     if (!request.sandboxId || wanted?.status === 'PAUSED') this.pauseOldSandboxes(user);
@@ -130,7 +130,7 @@ export abstract class Lifecycle {
   }
 
   /**
-   * stream-start's client went away (§14.1): the start generator is cancelled. The task stays at its
+   * stream-start's client went away ([api: start]): the start generator is cancelled. The task stays at its
    * status for good; a sandbox already asked for goes on starting and then runs (it is the runtime's).
    */
   cancelStart(task: Task): void {
@@ -203,7 +203,7 @@ export abstract class Lifecycle {
       if (sb.status === 'PAUSED') this.setSandboxStatus(sb, 'STARTING');
       return;
     }
-    // A new sandbox takes the client's conversation hex as its id, else a random base62 id (§5).
+    // A new sandbox takes the client's conversation hex as its id, else a random base62 id ([api: reading]).
     const id = (this.opts.legacy ? null : task.request.conversationHex) ?? base62(22);
     const sb: Sandbox = {
       id,
@@ -225,7 +225,7 @@ export abstract class Lifecycle {
 
   // ---- sandboxes ----------------------------------------------------------------------------
 
-  /** pause_old_sandboxes(max - 1) before every start and resume (§14.5): oldest RUNNING first. */
+  /** pause_old_sandboxes(max - 1) before every start and resume ([api: auto-pause]): oldest RUNNING first. */
   private pauseOldSandboxes(user: string): void {
     const keep = (this.opts.maxSandboxes ?? 10) - 1;
     const running = [...this.sandboxes.values()].filter((s) => s.user === user && s.status === 'RUNNING').sort((a, b) => a.createdAt - b.createdAt);
@@ -253,7 +253,7 @@ export abstract class Lifecycle {
 
   /**
    * POST /sandboxes/{id}/pause. Unknown or MISSING: false (404). ERROR stays ERROR. A failing
-   * runtime call is also false (§15.3: any httpx error), and nothing changes.
+   * runtime call is also false ([api: pause-resume]: any httpx error), and nothing changes.
    */
   pauseSandbox(id: string, via: 'api' | 'internal' = 'internal'): boolean {
     const sb = this.sandboxes.get(id);

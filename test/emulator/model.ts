@@ -24,7 +24,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   finalMessage: 'Done.',
   finalVia: 'finish',
   metrics: { cost: 0.0421, promptTokens: 12_000, completionTokens: 850 },
-  // §14.7: the real agent server batches 5 events or 30 s; 100 ms keeps tests fast and the lag visible.
+  // [api: events]: the real agent server batches 5 events or 30 s; 100 ms keeps tests fast and the lag visible.
   eventBufferSize: 5,
   eventFlushMs: 100,
   eventLagMs: 0,
@@ -47,7 +47,7 @@ export function mergeScenario(base: Scenario, partial: ScenarioInput | undefined
   return merged;
 }
 
-/** Raised by startTask for failures "before the first yield" (§2.1): the POST answers 500. */
+/** Raised by startTask for failures "before the first yield" ([api: start]): the POST answers 500. */
 export class StartRejected extends Error {}
 
 export type Timer = ReturnType<typeof setTimeout>;
@@ -66,7 +66,7 @@ export interface Task {
   updatedAt: number;
   scenario: Scenario;
   timer: Timer | null;
-  /** The start was cancelled mid-way (stream-start client gone, §14.1): the task never moves again. */
+  /** The start was cancelled mid-way (stream-start client gone, [api: start]): the task never moves again. */
   cancelled: boolean;
   /** Called with the rendered task on every status change (stream-start). */
   listeners: Set<(task: Json) => void>;
@@ -89,7 +89,7 @@ export interface StoredEvent {
   /** When the agent server wrote it. */
   at: number;
   json: Json;
-  /** When the app server received it (webhook batch, §14.7); null while still queued. */
+  /** When the app server received it (webhook batch, [api: events]); null while still queued. */
   deliveredAt: number | null;
 }
 
@@ -119,7 +119,7 @@ export interface Conversation {
   title: string;
   /** The agent server's title (auto-title, or set by the agent-server PATCH). */
   agentTitle: string | null;
-  /** SetTitleCallbackProcessor is one-shot: it disables itself after the first copy (§14.3). */
+  /** SetTitleCallbackProcessor is one-shot: it disables itself after the first copy ([api: titles]). */
   titleCopied: boolean;
   trigger: string | null;
   prNumber: number[];
@@ -140,7 +140,7 @@ export interface Conversation {
   perTurn: number;
   runsEnded: number;
   run: Run | null;
-  /** The sandbox was paused while execution was `running`: on the next RUNNING the status turns to error (§14.5). */
+  /** The sandbox was paused while execution was `running`: on the next RUNNING the status turns to error ([api: auto-pause]). */
   interrupted: boolean;
   failureTimer: Timer | null;
   stepCounter: number;

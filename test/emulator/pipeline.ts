@@ -54,7 +54,7 @@ export async function handle(d: PipelineDeps, req: IncomingMessage, res: ServerR
     case 'html':
       return write(res, rec, html());
     case 'key-store':
-      // the middleware's key lookup failed (BearerTokenError, §14.8)
+      // the middleware's key lookup failed (BearerTokenError, [api: errors])
       return write(res, rec, json(401, { error: fault.error ?? 'BearerTokenError' }));
     case 'delay':
       if (fault.when !== 'after') await d.timers.sleep(fault.ms);
@@ -76,7 +76,7 @@ export async function handle(d: PipelineDeps, req: IncomingMessage, res: ServerR
 
 async function process(d: PipelineDeps, ctx: Ctx, ip: string): Promise<Reply> {
   if (ctx.path.startsWith('/runtime/')) return runtime(d.app, ctx);
-  // SetAuthCookieMiddleware only checks that a credential is there (§14.8); the key is checked by the route.
+  // SetAuthCookieMiddleware only checks that a credential is there ([api: errors]); the key is checked by the route.
   if (ctx.path.startsWith('/api/') && !ctx.credential) return noCredentials();
   const exempt = ctx.path.startsWith('/assets') || (ctx.method === 'POST' && /^\/api\/v1\/sandboxes\/[^/]+\/resume$/.test(ctx.path));
   if (d.ipLimiter && !exempt) {
@@ -101,7 +101,7 @@ async function process(d: PipelineDeps, ctx: Ctx, ip: string): Promise<Reply> {
       });
     return r.handle(ctx);
   }
-  // Starlette: no full route match → the SPA mount answers: index.html for GET, 405 otherwise (§14.8).
+  // Starlette: no full route match → the SPA mount answers: index.html for GET, 405 otherwise ([api: errors]).
   if (ctx.method === 'GET' || ctx.method === 'HEAD') return html();
   return detail(405, 'Method Not Allowed');
 }

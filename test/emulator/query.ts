@@ -1,4 +1,4 @@
-// FastAPI-style validation of query and path parameters (422 bodies, §4, §5, §7.1, §9).
+// FastAPI-style validation of query and path parameters (422 bodies, [api: start-task], [api: reading], [api: events], [api: rate-limits]).
 import { enumError, Errors, optUuid, uuidError } from './validation.ts';
 import { parseDatetime, parseUuid, type ParsedDatetime } from './util.ts';
 
@@ -16,7 +16,7 @@ export function queryLimit(q: URLSearchParams, errors: Errors): number {
   return n;
 }
 
-/** `page_id` is a stringified offset; anything else restarts from 0 (§5). */
+/** `page_id` is a stringified offset; anything else restarts from 0 ([api: reading]). */
 export function queryOffset(q: URLSearchParams): number {
   const raw = q.get('page_id');
   if (raw === null || !/^\d+$/.test(raw)) return 0;

@@ -1,4 +1,4 @@
-// The two rate-limit layers of §9.
+// The two rate-limit layers of [api: rate-limits].
 import type { WindowLimit } from './types.ts';
 
 /**

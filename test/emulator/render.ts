@@ -1,4 +1,4 @@
-// The JSON forms of the records, as the API renders them (§2.4, §5, §9).
+// The JSON forms of the records, as the API renders them ([api: start], [api: reading], [api: rate-limits]).
 import type { Conversation, Sandbox, Task } from './model.ts';
 import type { Json, SandboxStatus } from './types.ts';
 import { isoUtc } from './util.ts';
@@ -64,7 +64,7 @@ export function conversationJson(conv: Conversation, sb: Sandbox | undefined, ag
     created_at: isoUtc(conv.createdAt),
     updated_at: isoUtc(conv.updatedAt),
     sandbox_status: sandboxStatus,
-    // live fields: only when the sandbox is RUNNING (§5)
+    // live fields: only when the sandbox is RUNNING ([api: reading])
     execution_status: running ? conv.execStatus : null,
     conversation_url: running ? `${agentUrl}/api/conversations/${conv.id}` : null,
     session_api_key: running && sb ? sb.sessionApiKey : null,
@@ -79,7 +79,7 @@ export function statsJson(conv: Conversation): Json {
   return { usage_to_metrics: m ? { agent: m } : {} };
 }
 
-/** MetricsSnapshot (§5); null when the scenario has no metrics. */
+/** MetricsSnapshot ([api: reading]); null when the scenario has no metrics. */
 export function metricsJson(conv: Conversation): Json | null {
   if (!conv.scenario.metrics) return null;
   const m = conv.metrics;

@@ -72,7 +72,7 @@ function terminal(emit: Emit, conv: Conversation, command: string, output: strin
   });
 }
 
-/** Each LLM call adds its share of the run's metrics and writes a `stats` state update (§14.7). */
+/** Each LLM call adds its share of the run's metrics and writes a `stats` state update ([api: events]). */
 function llmCall(emit: Emit, conv: Conversation, stepsInRun: number): void {
   const m = conv.scenario.metrics;
   if (m) {
@@ -93,7 +93,7 @@ function finalMessage(emit: Emit, conv: Conversation, message: string): void {
   }
 }
 
-/** The SDK's get_agent_final_response over the given events, newest first (§7.3). */
+/** The SDK's get_agent_final_response over the given events, newest first ([api: final-message]). */
 export function finalResponse(events: Json[]): string {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
@@ -107,7 +107,7 @@ export function finalResponse(events: Json[]): string {
   return '';
 }
 
-/** The agent server's auto-title (§14.3): the scenario's, else the first line of the first message. */
+/** The agent server's auto-title ([api: titles]): the scenario's, else the first line of the first message. */
 export function autoTitle(conv: Conversation, content: Json[]): string {
   if (conv.scenario.autoTitle) return conv.scenario.autoTitle;
   const line = contentText(content).split('\n')[0]!.trim();

@@ -1,5 +1,5 @@
 // OpenHands Cloud emulator: a real node:http server following the OpenHands V1 API reference
-// (shared/openhands-v1-api.md, §14 first). The request pipeline is in pipeline.ts, the routes per
+// (docs/openhands-api.md; `[api: <name>]` names its sections). The request pipeline is in pipeline.ts, the routes per
 // resource in routes/, the state in engine.ts. See README.md for options, scenarios and guesses.
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -1,8 +1,8 @@
 // Public types of the OpenHands Cloud emulator (see README.md in this folder).
-// Section numbers (§n) refer to the OpenHands V1 API reference (shared/openhands-v1-api.md).
+// `[api: <name>]` names a section of docs/openhands-api.md (its `<a id="name">`).
 import type { AgentServerEmulator, AgentServerOptions } from './agent-server.ts';
 
-/** §3, in declaration order. READY and ERROR are terminal. */
+/** [api: start-task], in declaration order. READY and ERROR are terminal. */
 export type StartTaskStatus =
   | 'WORKING'
   | 'WAITING_FOR_SANDBOX'
@@ -14,7 +14,7 @@ export type StartTaskStatus =
   | 'READY'
   | 'ERROR';
 
-/** §6, lowercase. finished/error/stuck are terminal (is_terminal()). */
+/** [api: statuses], lowercase. finished/error/stuck are terminal (is_terminal()). */
 export type ExecutionStatus =
   | 'idle'
   | 'running'
@@ -25,7 +25,7 @@ export type ExecutionStatus =
   | 'stuck'
   | 'deleting';
 
-/** §6, uppercase. */
+/** [api: statuses], uppercase. */
 export type SandboxStatus = 'STARTING' | 'RUNNING' | 'PAUSED' | 'ERROR' | 'MISSING';
 
 export interface ExecutionStep {
@@ -61,12 +61,12 @@ export interface Scenario {
   finalVia: 'finish' | 'message' | 'none';
   /** Metrics added by each run (grow while running, complete at the end). null: `metrics` stays null. */
   metrics: ScenarioMetrics | null;
-  /** @deprecated Ignored: the service never writes pr_number (§14.4). Kept so that old callers compile; use agentPr. */
+  /** @deprecated Ignored: the service never writes pr_number ([api: pr-number]). Kept so that old callers compile; use agentPr. */
   prNumber?: number[];
   /** The agent prints this PR URL, as real agents do: a `gh pr create` terminal observation at the end of the
-   * first run, and the final message mentions it. Nothing records it (§14.4). */
+   * first run, and the final message mentions it. Nothing records it ([api: pr-number]). */
   agentPr?: { url: string };
-  /** Agent-server webhook batching (§14.7): a batch is posted once this many events are queued... */
+  /** Agent-server webhook batching ([api: events]): a batch is posted once this many events are queued... */
   eventBufferSize: number;
   /** ...or this long after the first queued event (real default 30 s; scaled down for tests). */
   eventFlushMs: number;
@@ -86,7 +86,7 @@ export interface Scenario {
   followUp: FollowUp;
   /** Time a resumed sandbox spends in STARTING before RUNNING. */
   resumeMs: number;
-  /** The agent server's auto-title (§14.3). Default: the first line of the first user message (at most 50 chars).
+  /** The agent server's auto-title ([api: titles]). Default: the first line of the first user message (at most 50 chars).
    * The app server copies it over the stored title once, on the first delivered batch holding a MessageEvent. */
   autoTitle?: string;
 }
@@ -99,10 +99,10 @@ export interface WindowLimit {
 }
 
 export interface RateLimitOptions {
-  /** Per client IP, sliding window (§9 layer 1). Default { requests: 10, windowMs: 1000, delayMs: 1000 }:
+  /** Per client IP, sliding window ([api: rate-limits] layer 1). Default { requests: 10, windowMs: 1000, delayMs: 1000 }:
    * above `requests` the request is delayed delayMs then served, above 2*requests it gets 429. */
   ip?: false | { requests?: number; windowMs?: number; delayMs?: number };
-  /** Per user (API key), fixed windows (§9 layer 2). Default [{limit:10,windowMs:1000},{limit:100,windowMs:60000}]. */
+  /** Per user (API key), fixed windows ([api: rate-limits] layer 2). Default [{limit:10,windowMs:1000},{limit:100,windowMs:60000}]. */
   user?: false | WindowLimit[];
 }
 
@@ -117,10 +117,10 @@ export interface EmulatorOptions {
   scenario?: ScenarioInput;
   /** false: POST /stream-start answers like an unknown route (405). Default true. */
   streamStart?: boolean;
-  /** An older server (§14.2): ignores the client's conversation_id, events only at /api/v1/events/search,
+  /** An older server ([api: ids]): ignores the client's conversation_id, events only at /api/v1/events/search,
    * no PATCH /app-conversations/{id}, no send-message. Default false. */
   legacy?: boolean;
-  /** Per user: a sandbox start or resume first pauses the oldest RUNNING sandboxes beyond this (§14.5). Default 10. */
+  /** Per user: a sandbox start or resume first pauses the oldest RUNNING sandboxes beyond this ([api: auto-pause]). Default 10. */
   maxSandboxes?: number;
   /** false disables both layers. Default: on, with the real numbers. */
   rateLimits?: boolean | RateLimitOptions;
@@ -131,9 +131,9 @@ export interface EmulatorOptions {
   /** The agent server's socket limits (agent-server.ts). */
   agentServer?: AgentServerOptions;
   /** Service time runs this many times faster than real time (util.ts Clock): a 10-minute setup
-   * script (§15.1) takes 6 s at 100. Default 1. One scaled emulator per process at a time. */
+   * script ([api: start-task]) takes 6 s at 100. Default 1. One scaled emulator per process at a time. */
   clockScale?: number;
-  /** The app server's send-message proxy timeout (§15.4), service ms. Default 30 000. */
+  /** The app server's send-message proxy timeout ([api: follow-ups]), service ms. Default 30 000. */
   sendMessageTimeoutMs?: number;
 }
 
@@ -155,7 +155,7 @@ export type FaultAction =
   | { kind: 'html' }
   | { kind: 'stream-break'; afterItems: number }
   | { kind: 'stream-stall'; afterItems: number }
-  /** The server's key lookup fails (§14.8): a request with a credential gets 401 {"error": error}
+  /** The server's key lookup fails ([api: errors]): a request with a credential gets 401 {"error": error}
    * (default "BearerTokenError"). With forMs, active for that long after addFault (times is then ignored). */
   | { kind: 'key-store'; forMs?: number; error?: string };
 
@@ -188,7 +188,7 @@ export interface Transition {
   status: StartTaskStatus | ExecutionStatus | SandboxStatus;
   /** epoch ms with fraction */
   at: number;
-  /** Set when the service did it on its own: 'max-sandboxes' = auto-pause (§14.5). */
+  /** Set when the service did it on its own: 'max-sandboxes' = auto-pause ([api: auto-pause]). */
   cause?: 'max-sandboxes';
 }
 
@@ -227,7 +227,7 @@ export interface Emulator {
   /** The events the app server has received so far (what its event search sees). */
   deliveredEvents(conversationId: string): Json[];
   state(): EmulatorState;
-  /** The agent server's title (its auto-title, or what its own PATCH set): what the app server copies (§14.3). */
+  /** The agent server's title (its auto-title, or what its own PATCH set): what the app server copies ([api: titles]). */
   agentTitle(conversationId: string): string | null;
   /** What the agent server's title PATCH does; false if the conversation is unknown. */
   setAgentTitle(conversationId: string, title: string): boolean;
@@ -243,12 +243,12 @@ export interface Emulator {
   ageTask(id: string, ms: number): boolean;
   /** Put a sandbox in ERROR or MISSING now. */
   failSandbox(id: string, status: 'ERROR' | 'MISSING'): boolean;
-  /** The next `times` runtime-API calls of `op` fail: a status lookup then reads MISSING (§15.2),
-   * a pause or resume answers 404 (§15.3). `op` default 'any'. */
+  /** The next `times` runtime-API calls of `op` fail: a status lookup then reads MISSING ([api: statuses]),
+   * a pause or resume answers 404 ([api: pause-resume]). `op` default 'any'. */
   failRuntime(times?: number, op?: 'lookup' | 'pause' | 'resume' | 'any'): void;
   /** Runtime-API failures still to be served. */
   runtimeFailuresLeft(): number;
-  /** A person paused the conversation in the web app: `execution_status: paused` (§15.7); false if unknown. */
+  /** A person paused the conversation in the web app: `execution_status: paused` ([api: statuses]); false if unknown. */
   userPause(conversationId: string): boolean;
   /** The service clock (origin and scale, see EmulatorOptions.clockScale). */
   readonly clock: { readonly origin: number; readonly scale: number };

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * The service clock can run faster than real time (`clockScale`), so that phases measured in
- * minutes upstream (a 10-minute setup script, §15.1) take seconds in a test. Service time =
+ * minutes upstream (a 10-minute setup script, [api: start-task]) take seconds in a test. Service time =
  * origin + (real − origin) × scale; every emulator timer waits ms / scale of real time. A client
  * run against a scaled emulator needs the same clock (test/e2e/scaled-clock.ts does that for the
  * action's process), else the service's timestamps look far in the future.
@@ -52,7 +52,7 @@ export function isoUtc(ms: number): string {
   )}:${pad(d.getUTCSeconds())}.${pad(micro, 6)}Z`;
 }
 
-/** Event timestamps: naive local time with microseconds, like Python's datetime.now().isoformat() (§7.1). */
+/** Event timestamps: naive local time with microseconds, like Python's datetime.now().isoformat() ([api: events]). */
 export function isoNaiveLocalMicros(micros: number): string {
   const d = new Date(Math.floor(micros / 1000));
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(
@@ -87,7 +87,7 @@ export function base62(len: number): string {
 
 /**
  * A parsed datetime filter. `py` is what Python's datetime.isoformat() gives for it (the form
- * the event store compares against as a string, §7.1); `ms` is the instant (naive input = UTC).
+ * the event store compares against as a string, [api: events]); `ms` is the instant (naive input = UTC).
  */
 export interface ParsedDatetime {
   py: string;

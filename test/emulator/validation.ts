@@ -1,4 +1,4 @@
-// FastAPI/pydantic-style validation of request bodies (422 bodies, §2.1, §9); query and path parameters are in query.ts.
+// FastAPI/pydantic-style validation of request bodies (422 bodies, [api: start], [api: rate-limits]); query and path parameters are in query.ts.
 // Only what a client can plausibly trip over is validated; the error texts follow pydantic v2.
 import type { Json } from './types.ts';
 import { dashed, parseUuid } from './util.ts';
@@ -133,7 +133,7 @@ function validateContent(errors: Errors, loc: Loc, v: unknown): Json[] {
   return out;
 }
 
-/** Text of a message as the SDK's final-response helper renders it (§7.3). */
+/** Text of a message as the SDK's final-response helper renders it ([api: final-message]). */
 export function contentText(content: Json[]): string {
   return content
     .map((c) => (c.type === 'text' ? String(c.text) : `[Image: ${Array.isArray(c.image_urls) ? c.image_urls.length : 0} URLs]`))
@@ -141,7 +141,7 @@ export function contentText(content: Json[]): string {
 }
 
 export interface StartRequest {
-  /** The AppConversationStartRequest echo (§2.4: request.conversation_id dashed). */
+  /** The AppConversationStartRequest echo ([api: start]: request.conversation_id dashed). */
   echo: Json;
   conversationHex: string | null;
   parentHex: string | null;
@@ -170,7 +170,7 @@ function isBodyObject(body: unknown, errors: Errors): body is Json {
   return true;
 }
 
-/** AppConversationStartRequest (§2.3). Unknown top-level fields are dropped (extra='ignore'). */
+/** AppConversationStartRequest ([api: start]). Unknown top-level fields are dropped (extra='ignore'). */
 export function validateStartRequest(body: unknown, errors: Errors): StartRequest | null {
   if (!isBodyObject(body, errors)) return null;
   const b = body;
@@ -201,7 +201,7 @@ export function validateStartRequest(body: unknown, errors: Errors): StartReques
   let secrets: Json | null = null;
   if (b.secrets !== undefined && b.secrets !== null) {
     if (!isObj(b.secrets)) errors.add('dict_type', L('secrets'), 'Input should be a valid dictionary', b.secrets);
-    else secrets = Object.fromEntries(Object.keys(b.secrets).map((k) => [k, '**********'])); // SecretStr (inference, §2.3)
+    else secrets = Object.fromEntries(Object.keys(b.secrets).map((k) => [k, '**********'])); // SecretStr (inference, [api: start])
   }
   const str = (k: string): string | null => optString(errors, L(k), b[k]);
   const conversationHex = optUuid(errors, L('conversation_id'), b.conversation_id);
@@ -258,7 +258,7 @@ export function validateStartRequest(body: unknown, errors: Errors): StartReques
   };
 }
 
-/** AppSendMessageRequest {role:"user", content (min 1), run = true} (§8). */
+/** AppSendMessageRequest {role:"user", content (min 1), run = true} ([api: follow-ups]). */
 export function validateSendMessage(body: unknown, errors: Errors): { content: Json[]; run: boolean } | null {
   if (!isBodyObject(body, errors)) return null;
   if (body.role !== undefined && body.role !== 'user') enumError(errors, ['body', 'role'], ['user'], body.role);
@@ -277,7 +277,7 @@ export function validateSendMessage(body: unknown, errors: Errors): { content: J
   return errors.ok ? { content, run } : null;
 }
 
-/** AppConversationUpdateRequest (§9): only the fields sent are returned. */
+/** AppConversationUpdateRequest ([api: rate-limits]): only the fields sent are returned. */
 export function validateUpdate(body: unknown, errors: Errors): Json | null {
   if (!isObj(body)) {
     if (body === undefined || body === null) errors.missing(['body']);

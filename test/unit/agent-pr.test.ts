@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findAgentPullRequest, type PrEvent } from '../../src/openhands/agent-pr.ts';
 
-// Shapes as the SDK writes them (§7.2): terminal action + observation pairs, agent messages, finish.
+// Shapes as the SDK writes them ([api: events]): terminal action + observation pairs, agent messages, finish.
 let seq = 0;
 const ts = (): string => `2026-12-02T06:00:${String(seq++).padStart(2, '0')}.000000`;
 

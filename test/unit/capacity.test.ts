@@ -13,7 +13,7 @@ const task = (status: string, sandbox: string | null, minAgo = 0): StartTask => 
 const conv = (id: string, o: Partial<Conversation> & { trigger?: string | null } = {}): Conversation =>
   ({ id, sandbox_id: id, sandbox_status: 'RUNNING', execution_status: 'finished', trigger: 'openhands_api', updated_at: at(2), ...o }) as Conversation;
 
-describe('accountLoad (§14.5, §15.7)', () => {
+describe('accountLoad ([api: auto-pause], [api: route-age])', () => {
   it('counts running and starting sandboxes, and starts in flight whose sandbox is not listed yet', () => {
     const load = accountLoad(
       [sb(ours(1), 'RUNNING', 9), sb(v4, 'RUNNING', 20), sb(ours(2), 'STARTING'), sb(ours(3), 'PAUSED'), sb('gone', 'MISSING')],
@@ -46,7 +46,7 @@ describe('what may be paused to make room', () => {
     expect(pausableForRoom(conv(ours(1), { execution_status: 'idle' }), NOW)).toBe(false);
     expect(pausableForRoom(conv(ours(1), { trigger: null }), NOW)).toBe(false); // not started through the API
     expect(pausableForRoom(conv(v4), NOW)).toBe(false); // the web app's random id
-    expect(pausableForRoom(conv(ours(1), { sandbox_id: 'SharedSandbox123' }), NOW)).toBe(false); // a shared sandbox (§14.8)
+    expect(pausableForRoom(conv(ours(1), { sandbox_id: 'SharedSandbox123' }), NOW)).toBe(false); // a shared sandbox ([api: errors])
     expect(pausableForRoom(conv(ours(1), { sandbox_status: 'PAUSED' }), NOW)).toBe(false);
   });
 

@@ -1,4 +1,4 @@
-// The 401 text (§14.8): a rejected key or a failing key store; it names the base URL as configured.
+// The 401 text ([api: errors]): a rejected key or a failing key store; it names the base URL as configured.
 import { MockAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { OpenHandsClient } from '../../src/openhands/client.ts';

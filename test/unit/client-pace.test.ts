@@ -38,7 +38,7 @@ describe('pacing', () => {
   });
 });
 
-describe('the account window (§9, §14.6)', () => {
+describe('the account window ([api: rate-limits], [api: rate-limits])', () => {
   it('counts every request and each 429, and after a 429 sends nothing of the run before Retry-After (+ jitter)', async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();

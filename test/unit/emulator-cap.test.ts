@@ -1,4 +1,4 @@
-// Emulator: the account limits a burst of runs meets (§9, §14.5, §14.6, §15.1, §15.7), over real HTTP.
+// Emulator: the account limits a burst of runs meets ([api: rate-limits], [api: auto-pause], [api: rate-limits], [api: start-task], [api: route-age]), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { api, closeAfterEach, emu, getJson, readyConversation, start, startConversation, waitFor, type J } from './emulator-kit.ts';
 
@@ -10,7 +10,7 @@ const capPauses = (): string[] =>
     .transitions.filter((t) => t.kind === 'sandbox' && t.status === 'PAUSED' && t.cause === 'max-sandboxes')
     .map((t) => String(t.sandboxId));
 
-describe('sandbox cap (§14.5, §15.1)', () => {
+describe('sandbox cap ([api: auto-pause], [api: start-task])', () => {
   it('a start pauses the oldest RUNNING sandbox in its WORKING phase, before it reports WAITING_FOR_SANDBOX', async () => {
     await start({ maxSandboxes: 2, scenario: { execution: HELD } });
     const first = await readyConversation();
@@ -47,7 +47,7 @@ describe('sandbox cap (§14.5, §15.1)', () => {
   });
 });
 
-describe('GET /api/v1/sandboxes/search (§9, §15.7)', () => {
+describe('GET /api/v1/sandboxes/search ([api: rate-limits], [api: auto-pause])', () => {
   it("lists the user's sandboxes newest first with their status, paged by limit", async () => {
     await start({ apiKeys: ['test-key', 'other-key'], scenario: { execution: HELD } });
     const a = await readyConversation();
@@ -64,7 +64,7 @@ describe('GET /api/v1/sandboxes/search (§9, §15.7)', () => {
   });
 });
 
-describe('per-user fixed windows (§9, §14.6)', () => {
+describe('per-user fixed windows ([api: rate-limits], [api: rate-limits])', () => {
   it('the window opens when Retry-After says, and every window counts every request', async () => {
     await start({ rateLimits: { ip: false, user: [{ limit: 3, windowMs: 1000 }, { limit: 5, windowMs: 60_000 }] } });
     const statuses: number[] = [];

@@ -1,4 +1,4 @@
-// The emulator's model of the facts of reference §15 (the real server under long starts, transient
+// The emulator's model of the facts of reference [api: sources] (the real server under long starts, transient
 // faults and long agent steps), over real sockets.
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -14,7 +14,7 @@ const userTexts = (convId: string): string[] =>
     .filter((e) => e.kind === 'MessageEvent' && e.source === 'user')
     .map((e) => JSON.stringify(e.llm_message));
 
-describe('§15.1 start phases on a scaled clock', () => {
+describe('[api: start-task] start phases on a scaled clock', () => {
   it('a long setup script keeps updated_at still for the whole phase; service time runs clockScale times faster', async () => {
     await start({ clockScale: 200, scenario: { phaseMs: 5, phaseDurations: { RUNNING_SETUP_SCRIPT: 60_000 } } });
     const task = await startConversation();
@@ -36,7 +36,7 @@ describe('§15.1 start phases on a scaled clock', () => {
   });
 });
 
-describe('§15.2 / §15.3 a failing runtime API', () => {
+describe('[api: statuses] / [api: pause-resume] a failing runtime API', () => {
   it('a failed status lookup reads MISSING once; the sandbox itself runs on', async () => {
     await start({ scenario: held(1000) });
     const { convId } = await readyConversation();
@@ -64,7 +64,7 @@ describe('§15.2 / §15.3 a failing runtime API', () => {
   });
 });
 
-describe('§15.4 send-message waits for the agent\'s current step', () => {
+describe('[api: follow-ups] send-message waits for the agent\'s current step', () => {
   it('answers 502 at the proxy timeout and still delivers the message when the step ends', async () => {
     await start({ sendMessageTimeoutMs: 150, scenario: held(1200) });
     const { convId } = await readyConversation();
@@ -96,7 +96,7 @@ describe('§15.4 send-message waits for the agent\'s current step', () => {
   });
 });
 
-describe('§15.5 the event socket under a long step', () => {
+describe('[api: agent-server] the event socket under a long step', () => {
   it('the first frame waits for the current step; live events may come before the snapshot', async () => {
     await start({ scenario: held(2500) });
     const { convId } = await readyConversation();
@@ -124,7 +124,7 @@ describe('§15.5 the event socket under a long step', () => {
   });
 });
 
-describe('§15.6 / §15.7 snapshots and a user pause', () => {
+describe('[api: events] / [api: auto-pause] snapshots and a user pause', () => {
   it('a person pausing the conversation in the web app: execution_status paused, the sandbox runs on, nothing resumes it', async () => {
     await start({ scenario: held(100) });
     const { convId } = await readyConversation();

@@ -1,4 +1,4 @@
-// Emulator: auth, unknown routes, batch gets, rate limits, legacy routes (§1, §4, §5, §9, §14.2, §14.8), over real HTTP.
+// Emulator: auth, unknown routes, batch gets, rate limits, legacy routes ([api: authentication], [api: start-task], [api: reading], [api: rate-limits], [api: ids], [api: errors]), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { api, closeAfterEach, emu, getJson, readyConversation, start, waitFor, type J } from './emulator-kit.ts';
 
@@ -42,7 +42,7 @@ describe('auth and unknown routes', () => {
     expect(await post.json()).toEqual({ detail: 'Method Not Allowed' });
   });
 
-  it('a key-store fault makes a valid key answer 401 for a while (§14.8)', async () => {
+  it('a key-store fault makes a valid key answer 401 for a while ([api: errors])', async () => {
     await start();
     // a window long enough for the three requests below on a loaded machine; then wait for its end
     emu().addFault({ kind: 'key-store', forMs: 1500 });
@@ -89,7 +89,7 @@ describe('batch gets and paging', () => {
   });
 });
 
-describe('legacy server routes (§14.2)', () => {
+describe('legacy server routes ([api: ids])', () => {
   it('events only at /api/v1/events/search; the newer routes answer as unknown', async () => {
     await start({ legacy: true });
     const { convId } = await readyConversation();

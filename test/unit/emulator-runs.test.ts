@@ -1,4 +1,4 @@
-// Emulator: runs, events, titles and messages (§5, §7, §8, §14.3, §14.4, §14.7, §14.8), over real HTTP.
+// Emulator: runs, events, titles and messages ([api: reading], [api: events], [api: follow-ups], [api: titles], [api: pr-number], [api: errors]), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCENARIO, Engine, mergeScenario } from '../emulator/engine.ts';
 import { dashed } from '../emulator/server.ts';
@@ -96,7 +96,7 @@ describe('execution and messages', () => {
   });
 });
 
-describe('events reach the app server in batches (§14.7)', () => {
+describe('events reach the app server in batches ([api: events])', () => {
   it('5 events or the flush delay; the search sees only delivered events', async () => {
     await start({ scenario: { eventFlushMs: 150, execution: HELD } });
     const { convId } = await readyConversation();
@@ -163,7 +163,7 @@ describe('events reach the app server in batches (§14.7)', () => {
   });
 });
 
-describe('titles (§14.3)', () => {
+describe('titles ([api: titles])', () => {
   it('starts as "Conversation xxxxx"; the first MessageEvent batch copies the auto-title over a PATCH, once', async () => {
     await start({ scenario: { eventBufferSize: 100, eventFlushMs: 150, execution: HELD, autoTitle: 'Fix the README typo' } });
     const { convId } = await readyConversation({ title: 'Requested title' });

@@ -1,4 +1,4 @@
-// Emulator: sandboxes, auto-pause and what a pause does to a run (§6, §9, §14.5), over real HTTP.
+// Emulator: sandboxes, auto-pause and what a pause does to a run ([api: statuses], [api: rate-limits], [api: auto-pause]), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './emulator-kit.ts';
 
@@ -8,7 +8,7 @@ const HELD = [{ afterMs: 0, status: 'running' as const }];
 const sandboxPauses = (sandboxId: string): Array<{ cause?: string }> =>
   emu().transitions.filter((t) => t.kind === 'sandbox' && t.sandboxId === sandboxId && t.status === 'PAUSED');
 
-describe('auto-pause (§14.5)', () => {
+describe('auto-pause ([api: auto-pause])', () => {
   it('a start beyond maxSandboxes pauses the oldest RUNNING sandbox; a run paused mid-way turns to error on resume', async () => {
     await start({ maxSandboxes: 2, scenario: { execution: HELD, resumeMs: 20 } });
     const first = await readyConversation();
@@ -30,7 +30,7 @@ describe('auto-pause (§14.5)', () => {
     expect((await conversation(first.convId)).execution_status).toBe('error');
     await sleep(100);
     const after = emu().events(first.convId).slice(eventsBefore);
-    // §15.6: the switch happens before the subscribers attach: only the stored full_state snapshot records it
+    // [api: events]: the switch happens before the subscribers attach: only the stored full_state snapshot records it
     expect(after).toMatchObject([{ kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { execution_status: 'error' } }]);
     expect(after.some((e) => e.key === 'execution_status')).toBe(false);
   });

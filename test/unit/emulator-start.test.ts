@@ -1,4 +1,4 @@
-// Emulator: starting a conversation (§2, §3, §4, §14.1, §14.2, §14.8), over real HTTP.
+// Emulator: starting a conversation ([api: start], [api: start-task], [api: ids], [api: errors]), over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { START_PHASES } from '../emulator/engine.ts';
 import { api, closeAfterEach, conversation, emu, getJson, HEX32, readyConversation, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './emulator-kit.ts';
@@ -28,7 +28,7 @@ describe('start task life-cycle', () => {
     expect(task).toMatchObject({ status: 'WORKING', sandbox_id: null, agent_server_url: null, app_conversation_id: null, detail: null });
     expect(task.id).toMatch(HEX32);
     expect((task.request as J).conversation_id).toBe(chosen);
-    expect((task.request as J).title).toBe('ignored title'); // echoed, never applied (§14.3)
+    expect((task.request as J).title).toBe('ignored title'); // echoed, never applied ([api: titles])
     expect(task.request).not.toHaveProperty('unknown_field');
 
     const { task: ready, convId } = await readyConversation();
@@ -91,7 +91,7 @@ describe('start task life-cycle', () => {
     expect(emu().tasks).toHaveLength(0);
   });
 
-  it('the plain POST start goes on when the client disconnects before the answer (§14.1)', async () => {
+  it('the plain POST start goes on when the client disconnects before the answer ([api: start])', async () => {
     await start();
     emu().addFault({ kind: 'delay', ms: 300, when: 'after', method: 'POST', path: '/api/v1/app-conversations' });
     await expect(api('/api/v1/app-conversations', { method: 'POST', body: startBody(), signal: AbortSignal.timeout(50) })).rejects.toThrow();
@@ -182,7 +182,7 @@ describe('stream-start', () => {
   });
 });
 
-describe('legacy server (§14.2)', () => {
+describe('legacy server ([api: ids])', () => {
   it('ignores the client conversation_id; the sandbox id is random base62', async () => {
     await start({ legacy: true });
     const chosen = '9f0c3a4e-1111-4222-8333-444455556666';

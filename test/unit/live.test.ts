@@ -62,7 +62,7 @@ describe('followLive', () => {
     await waitFor(() => w.statuses.includes('finished'), WAIT);
     expect(w.statuses.at(-1)).toBe('finished');
     // each status once, in order (replayed older ones never go back); connected mid-step, the
-    // snapshot may already say finished (§15.5), so running is not always seen
+    // snapshot may already say finished ([api: agent-server]), so running is not always seen
     if (w.statuses.includes('running')) expect(w.statuses.indexOf('running')).toBeLessThan(w.statuses.indexOf('finished'));
     expect(new Set(w.statuses).size).toBe(w.statuses.length);
     const conv = await appConversation(emu!, run.convId);
@@ -106,7 +106,7 @@ describe('followLive', () => {
     expect(conns.length).toBeGreaterThanOrEqual(5);
     expect(conns.slice(0, 4).every((c) => c.closeCode === 1006)).toBe(true);
     // a reconnect replays since the newest replayed event; one whose predecessor was dropped before
-    // its snapshot (only live events, §15.5) saw no replay yet and asks for everything again
+    // its snapshot (only live events, [api: agent-server]) saw no replay yet and asks for everything again
     for (const c of conns.slice(1)) {
       if (c.query.get('resend_mode') === 'since') expect(c.query.get('after_timestamp')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
       else expect(c.query.get('resend_mode')).toBe('all');
@@ -166,7 +166,7 @@ describe('followLive', () => {
     expect(emu!.agentServer.connections).toHaveLength(1);
   });
 
-  it('an open socket that sends no frame yet is up, not failing; only idleMs of silence reconnects (§15.5)', async () => {
+  it('an open socket that sends no frame yet is up, not failing; only idleMs of silence reconnects ([api: agent-server])', async () => {
     await start({ agentServer: { authTimeoutMs: 60_000 } });
     const run = await readyRun(emu!);
     // the server waits for an auth frame that never comes: as silent as a snapshot behind a long step
@@ -223,7 +223,7 @@ describe('LiveTracker', () => {
     expect(t.stats).toEqual({ cost: 0.5, promptTokens: 0, completionTokens: 0 });
   });
 
-  it('live events that come before the snapshot (§15.5) are reported but do not move the cursor', () => {
+  it('live events that come before the snapshot ([api: agent-server]) are reported but do not move the cursor', () => {
     const t = new LiveTracker('2026-01-01T09:00:00.000000');
     t.connected();
     // the agent's step ends: its events are published live before the snapshot can be built
@@ -233,7 +233,7 @@ describe('LiveTracker', () => {
     // the replay: older than the snapshot, and older than the live event that came first
     t.accept(ev('old', '2026-01-01T09:30:00.000000', 'stats', {}));
     expect(t.cursor).toBe('2026-01-01T09:30:00.000000');
-    // a stored full_state in the replay (§15.6) is an event like any other
+    // a stored full_state in the replay ([api: events]) is an event like any other
     t.accept(ev('stored', '2026-01-01T09:40:00.000000', 'full_state', { execution_status: 'error' }));
     expect(t.cursor).toBe('2026-01-01T09:40:00.000000');
     expect(t.status).toBe('running');

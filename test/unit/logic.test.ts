@@ -29,7 +29,7 @@ describe('poll schedules', () => {
     expect(startPollDelay('WAITING_FOR_SANDBOX', 5000, mid)).toBe(2500);
     expect(startPollDelay('PREPARING_REPOSITORY', 0, mid)).toBe(1200);
     expect(startPollDelay('STARTING_CONVERSATION', 0, mid)).toBe(1200);
-    // a setup script may run 10 minutes (§15.1): a quarter of the time in the phase, at most 30 s
+    // a setup script may run 10 minutes ([api: start-task]): a quarter of the time in the phase, at most 30 s
     expect(startPollDelay('RUNNING_SETUP_SCRIPT', 60_000, mid)).toBe(15_000);
     expect(startPollDelay('RUNNING_SETUP_SCRIPT', 600_000, mid)).toBe(30_000);
     expect(startPollDelay('STARTING_CONVERSATION', 600_000, mid)).toBe(8000);

@@ -10,7 +10,7 @@ vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknow
 const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
 const { findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
 const { DeadStartError } = await import('../../src/errors.ts');
-/** WAITING_FOR_SANDBOX's limit: the server's 120 s sandbox wait plus a margin (§15.1) */
+/** WAITING_FOR_SANDBOX's limit: the server's 120 s sandbox wait plus a margin ([api: start-task]) */
 const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 const { stopSpending } = await import('../../src/steps/pause.ts');
 type Client = import('../../src/openhands/client.ts').OpenHandsClient;
@@ -86,7 +86,7 @@ describe('paged searches', () => {
   });
 });
 
-describe('§15.6 stored full_state snapshots', () => {
+describe('[api: events] stored full_state snapshots', () => {
   it('the newest status wins, whether an execution_status update or a full_state snapshot', async () => {
     const update = (id: string, value: string) => ({ id, kind: 'ConversationStateUpdateEvent', key: 'execution_status', value });
     const snapshot = (id: string, status: string) => ({ id, kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { execution_status: status } });
@@ -128,7 +128,7 @@ describe('pausing only the own sandbox', () => {
   });
 });
 
-describe('§15.4 which send-message failures may have delivered the message', () => {
+describe('[api: follow-ups] which send-message failures may have delivered the message', () => {
   it('a 5xx, a reset or a timeout may have; a refused connection, a 429 or a 4xx have not', async () => {
     const { maybeDelivered } = await import('../../src/steps/act/follow-up.ts');
     const { OpenHandsApiError } = await import('../../src/errors.ts');

@@ -40,7 +40,7 @@ export const SENT_CHECKS_MS = [2000, 3000, 5000, 10_000, 20_000, 20_000];
 /**
  * Whether a failed send-message may still have delivered the message. The service waits for the
  * agent's current step before adding it and its proxy gives up after 30 s with a 502 while the
- * message is still delivered (§15.4): a 5xx, a reset or a timeout are ambiguous. Only a refused
+ * message is still delivered ([api: follow-ups]): a 5xx, a reset or a timeout are ambiguous. Only a refused
  * connection, or an answer that says why it refused (4xx, 429), is certainly "not sent".
  */
 export function maybeDelivered(error: unknown): boolean {
@@ -52,7 +52,7 @@ export function maybeDelivered(error: unknown): boolean {
 /**
  * Sends the message once. An ambiguous failure is not sent again (the message would arrive twice):
  * the message is looked for in the events instead, and the follow-up stands as sent either way.
- * A 410 may be one failed runtime lookup (§15.2): sent once more if the sandbox runs after all.
+ * A 410 may be one failed runtime lookup ([api: statuses]): sent once more if the sandbox runs after all.
  */
 async function send(s: Session, conversationId: string, text: string, after: EventMark | undefined): Promise<void> {
   const { run, client } = s;

@@ -1,5 +1,5 @@
 /**
- * Act, before a start: the account's sandbox cap as a limit of its own (§14.5, §15.7). Beyond
+ * Act, before a start: the account's sandbox cap as a limit of its own ([api: auto-pause], [api: route-age]). Beyond
  * `max-sandboxes` running or starting sandboxes, a start would make the service pause the
  * account's OLDEST running sandbox, whoever's agent works there. So the run looks first; when
  * the account is full it makes room by pausing sandboxes of conversations this action started
@@ -25,7 +25,7 @@ export function queueLookMs(readyTimeoutMs: number): number {
 /**
  * In-flight start tasks are read only when the sandboxes leave at most this many slots free, and
  * only at the first look: a start is invisible in the sandbox list only in its WORKING phase
- * (seconds, §15.1), and the default max-sandboxes leaves that much room below the service's cap.
+ * (seconds, [api: start-task]), and the default max-sandboxes leaves that much room below the service's cap.
  */
 const NEAR = 1;
 /** Pages of sandboxes read at most (100 each). */
@@ -87,7 +87,7 @@ async function look(client: OpenHandsClient, limit: number, now: number, first: 
   }
   const live = sandboxes.filter((x) => x.status === 'RUNNING' || x.status === 'STARTING').length;
   let tasks: StartTask[] | undefined;
-  // A start still in WORKING has no sandbox to list yet (§15.1): look at the tasks when it matters.
+  // A start still in WORKING has no sandbox to list yet ([api: start-task]): look at the tasks when it matters.
   if (first && live + NEAR >= limit) tasks = (await client.searchStartTasks({ createdAfter: new Date(now - 10 * 60_000) })).items;
   return accountLoad(sandboxes, tasks, now);
 }
@@ -99,7 +99,7 @@ async function room(s: Session, load: AccountLoad, limit: number, seed: number):
   return roomToMake(load, limit, conversations, s.run.now(), seed);
 }
 
-/** Pauses a finished conversation's sandbox unless another conversation shares it (§14.8). */
+/** Pauses a finished conversation's sandbox unless another conversation shares it ([api: errors]). */
 async function pauseForRoom(s: Session, sandboxId: string): Promise<boolean> {
   try {
     if ((await s.client.countConversations({ sandboxId })) > 1) return false;

@@ -27,7 +27,7 @@ export async function reattachOrStart(s: Session, prev: MarkerState | undefined)
       return start(s, derivedConversationId(run, plan.work, issue, `attempt-${run.ctx.runAttempt}`));
     }
     if (earlier && (await pausedMidRun(s, earlier))) {
-      // Resuming it would not continue the work: the service turns such a run to `error` (§14.5).
+      // Resuming it would not continue the work: the service turns such a run to `error` ([api: auto-pause]).
       core.info('The earlier attempt was stopped while the agent was working (its sandbox is paused mid-run); starting again');
       return start(s, derivedConversationId(run, plan.work, issue, `attempt-${run.ctx.runAttempt}`));
     }

@@ -1,4 +1,4 @@
-// Conversations: batch get, search, count, PATCH, DELETE, send-message (§5, §8, §9, §14.2, §14.8).
+// Conversations: batch get, search, count, PATCH, DELETE, send-message ([api: reading], [api: follow-ups], [api: rate-limits], [api: ids], [api: errors]).
 import type { Conversation } from '../engine.ts';
 import { detail, json, jsonBodyError, paginate, pyRepr, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
 import { dashed, parseUuid } from '../util.ts';
@@ -12,7 +12,7 @@ export function conversationRoutes(app: App): Route[] {
     route('GET', '/app-conversations/count', (c) => search(app, c, true)),
     route('DELETE', '/app-conversations/{id}', (c) => remove(app, c)),
   ];
-  // Both arrived after the servers that ignore conversation_id (§14.2).
+  // Both arrived after the servers that ignore conversation_id ([api: ids]).
   if (!app.options.legacy)
     routes.push(route('PATCH', '/app-conversations/{id}', (c) => patch(app, c)), route('POST', '/app-conversations/{id}/send-message', (c) => sendMessage(app, c)));
   return routes;
@@ -23,7 +23,7 @@ export function ownConversation(app: App, ctx: Ctx, hex: string): Conversation |
   return c && c.user === ctx.user ? c : null;
 }
 
-/** GET /app-conversations?ids= (§5). */
+/** GET /app-conversations?ids= ([api: reading]). */
 function batch(app: App, ctx: Ctx): Reply {
   const ids = ctx.query.getAll('ids');
   if (ids.length === 0) {
@@ -43,7 +43,7 @@ function batch(app: App, ctx: Ctx): Reply {
   );
 }
 
-/** GET /app-conversations/search and /count (§5). No sort_order: always CREATED_AT_DESC. */
+/** GET /app-conversations/search and /count ([api: reading]). No sort_order: always CREATED_AT_DESC. */
 function search(app: App, ctx: Ctx, count: boolean): Reply {
   const q = ctx.query;
   const errors = new Errors();
@@ -73,7 +73,7 @@ function search(app: App, ctx: Ctx, count: boolean): Reply {
   return json(200, paginate(convs.map((c) => app.engine.conversationJson(c, true)), q, limit));
 }
 
-/** PATCH /app-conversations/{id} (§9): the app-server row only, overwritten by the auto-title copy (§14.3). */
+/** PATCH /app-conversations/{id} ([api: rate-limits]): the app-server row only, overwritten by the auto-title copy ([api: titles]). */
 function patch(app: App, ctx: Ctx): Reply {
   const bad = jsonBodyError(ctx);
   if (bad) return bad;
@@ -87,7 +87,7 @@ function patch(app: App, ctx: Ctx): Reply {
   return json(200, app.engine.conversationJson(conv, true));
 }
 
-/** DELETE /app-conversations/{id} (§9). */
+/** DELETE /app-conversations/{id} ([api: rate-limits]). */
 function remove(app: App, ctx: Ctx): Reply {
   const hex = parseUuid(ctx.params[0]!);
   if (!hex) return detail(400, 'Invalid conversation ID format');
@@ -97,15 +97,15 @@ function remove(app: App, ctx: Ctx): Reply {
   return json(200, { success: true });
 }
 
-/** The app server's proxy timeout for send-message (R: `httpx_client.post(..., timeout=30.0)`, §15.4). */
+/** The app server's proxy timeout for send-message (R: `httpx_client.post(..., timeout=30.0)`, [api: follow-ups]). */
 export const SEND_MESSAGE_TIMEOUT_MS = 30_000;
 
 /**
- * POST /app-conversations/{id}/send-message (§8, texts from R L494-530 per §14.8). The sandbox
- * check asks the runtime (a failed lookup reads MISSING: 410, §15.2). The agent server adds the
+ * POST /app-conversations/{id}/send-message ([api: follow-ups], texts from R L494-530 per [api: errors]). The sandbox
+ * check asks the runtime (a failed lookup reads MISSING: 410, [api: statuses]). The agent server adds the
  * message only once the agent's current step frees the state lock; the app server's proxy gives
  * up after 30 s with 502 "Failed to reach agent server." while the message is still delivered
- * when the step ends (§15.4).
+ * when the step ends ([api: follow-ups]).
  */
 async function sendMessage(app: App, ctx: Ctx): Promise<Reply> {
   const bad = jsonBodyError(ctx);

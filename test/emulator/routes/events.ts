@@ -1,5 +1,5 @@
-// The app-server copy of the events (§7.1): only delivered webhook batches are visible (§14.7).
-// A legacy server (§14.2) has only GET /api/v1/events/search?conversation_id__eq=.
+// The app-server copy of the events ([api: events]): only delivered webhook batches are visible ([api: events]).
+// A legacy server ([api: ids]) has only GET /api/v1/events/search?conversation_id__eq=.
 import { deliveredEvents } from '../events.ts';
 import { detail, json, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
 import type { Json } from '../types.ts';
@@ -29,7 +29,7 @@ function visible(app: App, ctx: Ctx, hex: string): Json[] {
   return conv ? deliveredEvents(conv) : [];
 }
 
-/** Filters, sorting and paging shared by both search routes; timestamps compare as strings (§7.1). */
+/** Filters, sorting and paging shared by both search routes; timestamps compare as strings ([api: events]). */
 function filtered(ctx: Ctx, events: Json[], count: boolean, errors: Errors): Reply {
   const q = ctx.query;
   const kind = q.get('kind__eq');

@@ -1,6 +1,6 @@
 // A minimal agent-server stand-in behind agent_server_url / conversation_url (`{url}/runtime/{sandbox}`),
 // so that a client following conversation_url talks to something real. Only
-// GET /api/conversations/{id}/agent_final_response (§7.3), with X-Session-API-Key.
+// GET /api/conversations/{id}/agent_final_response ([api: final-message]), with X-Session-API-Key.
 import { detail, json, type App, type Ctx, type Reply } from '../http.ts';
 import { parseUuid } from '../util.ts';
 

@@ -1,4 +1,4 @@
-// Sandboxes (§9, §14.5) and GET /users/me.
+// Sandboxes ([api: rate-limits], [api: auto-pause]) and GET /users/me.
 import { detail, json, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route } from '../http.ts';
 import { Errors } from '../validation.ts';
 import { queryLimit } from '../query.ts';
@@ -41,8 +41,8 @@ function search(app: App, ctx: Ctx): Reply {
 
 /**
  * pause / resume; a resume first pauses the user's oldest RUNNING sandboxes beyond maxSandboxes
- * (§14.5). The service answers False with a bare HTTPException(404) (`{"detail":"Not Found"}`),
- * for an unknown sandbox and for any failed runtime call alike (§15.3, sandbox_router.py L84-105).
+ * ([api: auto-pause]). The service answers False with a bare HTTPException(404) (`{"detail":"Not Found"}`),
+ * for an unknown sandbox and for any failed runtime call alike ([api: pause-resume], sandbox_router.py L84-105).
  */
 function action(app: App, ctx: Ctx, which: 'pause' | 'resume'): Reply {
   const sb = app.engine.sandboxes.get(ctx.params[0]!);
@@ -51,7 +51,7 @@ function action(app: App, ctx: Ctx, which: 'pause' | 'resume'): Reply {
   return ok ? json(200, { success: true }) : detail(404, 'Not Found');
 }
 
-/** Content invented but plausible (§9 lists the fields). */
+/** Content invented but plausible ([api: rate-limits] lists the fields). */
 function me(app: App, ctx: Ctx): Reply {
   const n = [...app.users.values()].indexOf(ctx.user) + 1;
   return json(200, {

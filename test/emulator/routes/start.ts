@@ -1,4 +1,4 @@
-// POST /app-conversations, /stream-start and the start-task reads (§2, §4, §14.1, §14.2, §14.8).
+// POST /app-conversations, /stream-start and the start-task reads ([api: start], [api: start-task], [api: ids], [api: errors]).
 import { StartRejected, type Task } from '../engine.ts';
 import { detail, internalError, json, jsonBodyError, paginate, route, unprocessable, type App, type Ctx, type Reply, type Route, type StreamSink } from '../http.ts';
 import type { Json } from '../types.ts';
@@ -22,7 +22,7 @@ function start(app: App, ctx: Ctx, stream: boolean): Reply {
   const bad = jsonBodyError(ctx);
   if (bad) return bad;
   const errors = new Errors();
-  // An older server has no conversation_id field: extra='ignore' drops it unread (§14.2).
+  // An older server has no conversation_id field: extra='ignore' drops it unread ([api: ids]).
   const body = app.options.legacy && ctx.body && typeof ctx.body === 'object' ? { ...(ctx.body as Json), conversation_id: undefined } : ctx.body;
   const request = validateStartRequest(body, errors);
   if (!request) return unprocessable(errors);
@@ -36,7 +36,7 @@ function start(app: App, ctx: Ctx, stream: boolean): Reply {
     if (!(err instanceof StartRejected)) throw err;
     if (partial) app.requeue(partial);
     // POST: the exception leaves the handler (500). stream-start: it happens inside the generator,
-    // after the 200 and "[\n" were sent, so the connection just drops (§14.1).
+    // after the 200 and "[\n" were sent, so the connection just drops ([api: start]).
     return stream ? { abandon: () => {}, stream: (s) => (s.begin(), s.drop()) } : internalError();
   }
   // POST hands the rest of the start to a background task: it goes on whatever the client does.
@@ -74,7 +74,7 @@ function ownTask(app: App, ctx: Ctx, hex: string): Task | null {
   return t && t.user === ctx.user ? t : null;
 }
 
-/** GET /app-conversations/start-tasks?ids= (§4). */
+/** GET /app-conversations/start-tasks?ids= ([api: start-task]). */
 function batchTasks(app: App, ctx: Ctx): Reply {
   const errors = new Errors();
   const ids = queryUuidList(ctx.query, 'ids', errors);
@@ -89,7 +89,7 @@ function batchTasks(app: App, ctx: Ctx): Reply {
   );
 }
 
-/** GET /app-conversations/start-tasks/search and /count (§4). */
+/** GET /app-conversations/start-tasks/search and /count ([api: start-task]). */
 function searchTasks(app: App, ctx: Ctx, count: boolean): Reply {
   const q = ctx.query;
   const errors = new Errors();
