@@ -39,11 +39,18 @@ const { finishPollDelay } = await import('../src/openhands/finish.ts');
 const { startPollDelay } = await import('../src/openhands/start.ts');
 const { SAFETY_POLL_MS } = await import('../src/steps/finish.ts');
 
-const USAGE = 'usage: npm run bench -- [--runs N] [--quick] [--finish-s SECONDS]';
+const USAGE = 'usage: npm run bench -- [--runs N] [--quick] [--finish-s SECONDS] [--burst-only] [--dist DIR (another build, e.g. main\'s, to compare)]';
 const argv = (() => {
   try {
     return parseArgs({
-      options: { runs: { type: 'string' }, quick: { type: 'boolean', default: false }, 'finish-s': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        runs: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        'finish-s': { type: 'string' },
+        'burst-only': { type: 'boolean', default: false },
+        dist: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     }).values;
   } catch (error) {
     console.error(`bench: ${(error as Error).message}\n${USAGE}`);
@@ -72,6 +79,9 @@ const FINISH_S = clampInt(argv['finish-s'], QUICK ? 25 : 75, 5, 300);
 const START_MS = 12_000;
 const RESUME_MS = QUICK ? 10_000 : 20_000;
 const SAME_KEY_RUNS = 5;
+/** The team burst (scenarios.ts burst()): 12 runs on one key, 30 s cold starts, 3 s apart. */
+const BURST = { runs: 12, startMs: 30_000, spacingMs: 3000, earlier: 3 } as const;
+const BURST_ONLY = argv['burst-only'] ?? false;
 const OUT_DIR = path.join(ACTION_ROOT, 'bench-results');
 
 const TARGETS = {
@@ -85,7 +95,25 @@ const TARGETS = {
   appPerMinuteLive: 2,
   appPerMinutePolling: 6,
   finishPollingMs: 10_000,
+  burst429s: 0,
+  burstRequestsPerRun: 10,
+  burstReadyToOutputsMs: 3000,
+  burstPausedButSuccess: 0,
 } as const;
+
+/** The burst's figures (the same in the full bench and with --burst-only). */
+function burstFigures(b: scenario.Burst): Figure[] {
+  const { runs, startMs, spacingMs, earlier } = BURST;
+  const where = `${runs} runs ${spacingMs / 1000} s apart, ${startMs / 1000} s cold starts, cap 10, real limits`;
+  const others = b.capPauses.filter((p) => p.whose !== 'burst');
+  return [
+    figure({ id: 'burst429s', label: `burst: 429 answers caused`, unit: 'count', samples: [b.tooMany], target: TARGETS.burst429s, source: `measured: ${where}; peak ${b.peakPerMinute} requests in one minute` }),
+    figure({ id: 'burstRequestsPerRun', label: '  app-server requests per run (wait: ready)', unit: 'count', samples: [b.meanPerRun], target: TARGETS.burstRequestsPerRun, source: `measured: all the burst's requests / ${runs}; per run as the summaries report it: ${b.perRun.length ? `${Math.min(...b.perRun)}–${Math.max(...b.perRun)}` : 'not reported'}; ${b.queued} run(s) queued` }),
+    figure({ id: 'burstReadyToOutputsMs', label: '  READY → outputs written', unit: 'ms', samples: b.readyToExitMs, target: TARGETS.burstReadyToOutputsMs, source: `measured to process exit; statuses ${JSON.stringify(b.statuses)}` }),
+    figure({ id: 'burstPausedButSuccess', label: '  runs reporting success for a conversation the cap paused', unit: 'count', samples: [b.pausedButSuccess], target: TARGETS.burstPausedButSuccess, source: 'measured (emulator transitions with cause max-sandboxes)' }),
+    figure({ id: 'burstOthersPaused', label: "  others' sandboxes the cap paused (agent working)", unit: 'count', samples: [others.length], source: `measured: ${others.filter((p) => p.agentWorking).length} with a working agent; account held a web-app conversation and ${earlier} earlier runs; burst's own paused: ${b.capPauses.length - others.length}` }),
+  ];
+}
 
 /** Virtual-clock moments: READY at a 12 s start ± 3 s (1 ms grid); the end at 10 min ± 30 s (10 ms grid). */
 const SIM = { readies: grid(9_000, 15_000, 1), ends: grid(570_000, 630_000, 10), runMs: 600_000 };
@@ -106,12 +134,22 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'oh-bench-'));
   try {
     const dist = path.join(tmp, 'dist');
-    cpSync(path.dirname(DIST_ENTRY), dist, { recursive: true });
+    cpSync(argv.dist ? path.resolve(argv.dist) : path.dirname(DIST_ENTRY), dist, { recursive: true });
     useEntry(path.join(dist, 'index.js'));
     const floorFile = path.join(tmp, 'floor.mjs');
     writeFileSync(floorFile, FLOOR_SOURCE);
     const stackFloor = buildStackFloor(tmp);
     const loadStart = os.loadavg()[0] ?? Number.NaN;
+    if (BURST_ONLY) {
+      progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, ${BURST.startMs / 1000} s cold starts`);
+      const b = await scenario.burst(BURST.runs, BURST);
+      const { text, md } = render(`OpenHands Cloud Action bench (burst only) · ${new Date().toISOString()} · commit ${gitCommit() ?? '?'}`, [{ title: 'Burst', head: FIGURE_HEAD, rows: burstFigures(b).map(figureCells), right: FIGURE_RIGHT }], []);
+      console.log(`\n${text}\n`);
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(path.join(OUT_DIR, 'burst-latest.md'), md);
+      writeFileSync(path.join(OUT_DIR, 'burst-latest.json'), `${JSON.stringify({ commit: gitCommit(), burst: b }, null, 2)}\n`);
+      return 0;
+    }
     progress(`bench: ${QUICK ? 'quick, ' : ''}${RUNS} runs per set, two ${FINISH_S} s wait=finished runs in the background; node ${process.version}, ${os.cpus().length} CPUs`);
 
     // The cold start goes first, alone: nothing else of ours competes for the CPU.
@@ -128,6 +166,8 @@ async function main(): Promise<number> {
     const starts = await scenario.startRequests(RUNS, START_MS);
     progress(`${SAME_KEY_RUNS} runs at once on one key, 12 s starts`);
     const sameKey = await scenario.concurrent(SAME_KEY_RUNS, START_MS);
+    progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, ${BURST.startMs / 1000} s cold starts`);
+    const burst = await scenario.burst(BURST.runs, BURST);
     progress(`resume: a follow-up on a paused sandbox that takes ${RESUME_MS / 1000} s to resume`);
     const resumed = await scenario.resume(RESUME_MS);
     progress('finish: waiting for the wait=finished runs');
@@ -156,6 +196,7 @@ async function main(): Promise<number> {
       figure({ id: 'readyToOutputsMs', label: 'READY → outputs written (wait: ready, POST + poll)', unit: 'ms', samples: ready.readyToExitMs, target: TARGETS.readyToOutputsMs, source: `measured to process exit (${RUNS} runs, starts 2.5–3.5 s)` }),
       figure({ id: 'startRequests', label: 'OpenHands requests during a 12 s start', unit: 'count', samples: starts.duringStart, target: TARGETS.startRequests, source: `measured (${RUNS} runs); the whole wait: ready run: ${median(starts.wholeRun)}` }),
       figure({ id: 'sameKey429s', label: `${SAME_KEY_RUNS} runs at once on one key, 12 s starts: 429s`, unit: 'count', samples: [sameKey.tooMany], target: TARGETS.sameKey429s, source: `measured: ${sameKey.requests} OpenHands requests in all, real rate limits` }),
+      ...burstFigures(burst),
       figure({ id: 'resumePerMinute', label: 'requests per minute while waiting for a resume', unit: 'per-min', samples: [resumed.perMinute], target: TARGETS.resumePerMinute, source: `measured: ${resumed.requests} reads after the resume request, in ${fmt(resumed.windowMs, 'ms')}` }),
       figure({ id: 'finishLiveMs', label: 'agent finished → outputs written (WebSocket)', unit: 'ms', samples: finiteOne(l.finishToExitMs), target: TARGETS.finishLiveMs, source: `measured to process exit (one ${FINISH_S} s run, ${l.sockets} socket(s))` }),
       figure({ id: 'appPerMinuteLive', label: 'app-server requests/min while the agent works (WebSocket)', unit: 'per-min', samples: [perMin(l.steadyRequests, l.steadyMs)], target: TARGETS.appPerMinuteLive, source: `measured READY+10 s → finished: ${l.steadyRequests} in ${fmt(l.steadyMs, 'ms')}; whole wait ${l.appRequests} in ${fmt(l.workMs, 'ms')}` }),
@@ -193,7 +234,7 @@ async function main(): Promise<number> {
       targets: TARGETS,
       figures: figures.map((f) => ({ ...f, ...Object.fromEntries(Object.entries(stats(f.samples)).map(([k, v]) => [k, round(v, 3)])) })),
       policies,
-      scenarios: { cold, ready, starts, sameKey, resumed, finishLive: l, finishPolling: p },
+      scenarios: { cold, ready, starts, sameKey, burst, resumed, finishLive: l, finishPolling: p },
       elapsedMs: round(performance.now() - began, 0),
     };
     mkdirSync(OUT_DIR, { recursive: true });

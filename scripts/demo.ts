@@ -167,6 +167,8 @@ async function main(): Promise<number> {
         const c = step.payload.comment as { id: number; body: string; html_url: string; user: { login: string } };
         c.id = 4_100_000_000 + i;
         c.html_url = `https://github.com/${REPO}/issues/${ISSUE}#issuecomment-${c.id}`;
+        // Written now, as a delivered comment is (an approval counts only after the request it approves).
+        Object.assign(c, { created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
         gh.addComment({ issue_number: ISSUE, body: c.body, user: c.user.login, id: c.id });
       }
       const inputs = { 'api-key': API_KEY, 'base-url': emu.url, ...QUICK_START, ...step.inputs };

@@ -5,7 +5,7 @@
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { API_KEY_ENV, INPUT } from './constants.js';
+import { API_KEY_ENV, DEFAULT_READY_TIMEOUT, INPUT } from './constants.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { Env } from './github/event.js';
@@ -50,10 +50,16 @@ export interface Config {
   /** USD; undefined = no cap */
   readonly maxCost: number | undefined;
   readonly checkRun: boolean;
+  /** start only while fewer of the account's sandboxes run or start; 0 = do not look */
+  readonly maxSandboxes: number;
   /** run: trigger and follow a conversation; finalize: bring handed-over comments to their end (src/finalize/) */
   readonly mode: 'run' | 'finalize';
   /** scheduled: a finalize workflow reports the end of a handed-over conversation */
   readonly finalize: 'none' | 'scheduled';
+  /** the CI fix loop (a failed workflow_run of a pull request): attempts per pull request */
+  readonly maxAttempts: number;
+  /** the label that stops the CI fix loop on a pull request */
+  readonly stopLabel: string;
   /** USD over a rolling 24 h for this repository (or this workflow's comment-key); undefined = no cap (src/limits/) */
   readonly maxCost24h: number | undefined;
   readonly maxCost24hScope: 'repository' | 'workflow';
@@ -61,6 +67,12 @@ export interface Config {
   readonly maxRunsPerPerson: { readonly runs: number; readonly windowMs: number } | undefined;
   readonly maxRunsExempt: 'maintainers' | 'none';
 }
+
+/**
+ * max-sandboxes' default: two below the service's cap of 10 ([api: rate-limits]; Cloud's own value is not
+ * published), so a person's web-app conversations and a start that raced ours still fit.
+ */
+export const DEFAULT_MAX_SANDBOXES = 8;
 
 export type RawInputs = Readonly<Record<(typeof INPUT)[keyof typeof INPUT], string>>;
 
@@ -119,7 +131,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
 
   const baseUrl = check(() => parseBaseUrl(opt(INPUT.baseUrl) ?? 'https://app.all-hands.dev'), '');
   const wait = check(() => oneOf(INPUT.wait, opt(INPUT.wait) ?? 'ready', ['none', 'ready', 'finished'] as const), 'ready');
-  const readyTimeoutMs = check(() => duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? '5m'), 0);
+  const readyTimeoutMs = check(() => duration(INPUT.readyTimeout, opt(INPUT.readyTimeout) ?? DEFAULT_READY_TIMEOUT), 0);
   const finishTimeoutMs = check(() => duration(INPUT.finishTimeout, opt(INPUT.finishTimeout) ?? FINISH_TIMEOUT_DEFAULT), 0);
 
   const prompt = opt(INPUT.prompt);
@@ -189,10 +201,13 @@ export function parseConfig(raw: RawInputs, ctx: ConfigEnv): Config {
     checkRun: check(() => oneOf(INPUT.checkRun, opt(INPUT.checkRun) ?? 'auto', ['auto', 'true', 'false'] as const), 'auto') !== 'false',
     mode: check(() => oneOf(INPUT.mode, opt(INPUT.mode) ?? 'run', ['run', 'finalize'] as const), 'run'),
     finalize: check(() => oneOf(INPUT.finalize, opt(INPUT.finalize) ?? 'none', ['none', 'scheduled'] as const), 'none'),
+    maxAttempts: check(() => count(INPUT.maxAttempts, opt(INPUT.maxAttempts) ?? '3', 1, 20), 3),
+    stopLabel: opt(INPUT.stopLabel) ?? 'openhands-stop',
     maxCost24h: check(() => money(INPUT.maxCost24h, opt(INPUT.maxCost24h)), undefined),
     maxCost24hScope: check(() => oneOf(INPUT.maxCost24hScope, opt(INPUT.maxCost24hScope) ?? 'repository', ['repository', 'workflow'] as const), 'repository'),
     maxRunsPerPerson: check(() => runsPer(INPUT.maxRunsPerPerson, opt(INPUT.maxRunsPerPerson)), undefined),
     maxRunsExempt: check(() => oneOf(INPUT.maxRunsExempt, opt(INPUT.maxRunsExempt) ?? 'maintainers', ['maintainers', 'none'] as const), 'maintainers'),
+    maxSandboxes: check(() => count(INPUT.maxSandboxes, opt(INPUT.maxSandboxes) ?? String(DEFAULT_MAX_SANDBOXES), 0, 999, " (0 = do not look at the account's sandboxes)"), DEFAULT_MAX_SANDBOXES),
   } satisfies Config;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ConfigError(errors.map((e) => e.input), errors.map((e) => e.message).join('\n'), { combined: true });
@@ -257,6 +272,13 @@ function money(input: string, text: string | undefined): number | undefined {
   const usd = m ? Number(m[1]) : NaN;
   if (!(usd > 0)) throw new ConfigError(input, `expected an amount in US dollars above 0, such as 2.50, got '${text}'`);
   return usd;
+}
+
+/** A whole number in [min, max]; `hint` says what a special value means. */
+function count(input: string, text: string, min: number, max: number, hint = ''): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(input, `expected a whole number from ${min} to ${max}${hint}, got '${text}'`);
+  return n;
 }
 
 /** `5/1h`: at most 5 runs in any hour. */

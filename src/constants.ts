@@ -28,8 +28,11 @@ export const INPUT = {
   onTimeout: 'on-timeout',
   maxCost: 'max-cost',
   checkRun: 'check-run',
+  maxSandboxes: 'max-sandboxes',
   mode: 'mode',
   finalize: 'finalize',
+  maxAttempts: 'max-attempts',
+  stopLabel: 'stop-label',
   maxCost24h: 'max-cost-24h',
   maxCost24hScope: 'max-cost-24h-scope',
   maxRunsPerPerson: 'max-runs-per-person',
@@ -77,3 +80,10 @@ export const MARKER_PREFIX = '<!-- openhands-cloud-action';
 
 /** Namespace for the name-based (v5) conversation ids this action derives. */
 export const CONVERSATION_ID_NAMESPACE = '6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f';
+
+/**
+ * ready-timeout's default: long enough for the start phases the service itself allows ([api: start-task]:
+ * ~17 minutes with a 10-minute `.openhands/setup.sh`), so a repository with a real setup script
+ * can start. A start that is lost is caught sooner, by its phase's own limit (start.ts).
+ */
+export const DEFAULT_READY_TIMEOUT = '20m';

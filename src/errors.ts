@@ -50,6 +50,14 @@ export class StartFailedError extends Error {
   }
 }
 
+/** The service took the sandbox away from under the run (its sandbox cap paused it): the agent's work stopped. */
+export class InterruptedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** A wait passed its deadline. */
 export class TimeoutError extends Error {
   constructor(what: string, input: string, ms: number) {
@@ -75,7 +83,7 @@ export class DeadStartError extends Error {
   readonly task: StartTask;
   constructor(task: StartTask, ms: number, note?: string) {
     super(
-      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change: ` +
+      `The start task ${task.id} has been at ${task.status} for over ${Math.round(ms / 60_000)} minutes without a change, longer than the service itself allows that phase: ` +
         `the service lost this start and will not finish it${note ? `; ${note}` : ''}. Re-run the workflow to start again.`,
     );
     this.name = 'DeadStartError';
@@ -110,6 +118,7 @@ export function statusOf(error: unknown, cancelled: boolean): RunStatus {
   if (cancelled) return 'cancelled';
   if (error instanceof TimeoutError) return 'timed_out';
   if (error instanceof OverBudgetError) return 'over_budget';
+  if (error instanceof InterruptedError) return 'interrupted';
   return 'error';
 }
 

@@ -7,7 +7,7 @@
 import * as core from '@actions/core';
 import { ineffectiveInputs, parseConfig, readInputs, type Config } from './config.js';
 import { API_KEY_ENV, INPUT, OUTPUT, STATE } from './constants.js';
-import { OpenHandsApiError, OverBudgetError, StartFailedError, TimeoutError, getErrorMessage, statusOf } from './errors.js';
+import { InterruptedError, OpenHandsApiError, OverBudgetError, StartFailedError, TimeoutError, getErrorMessage, statusOf } from './errors.js';
 import { defaultCommentKey, parseEvent, readEventFile, type Env } from './github/event.js';
 import { loadOctokit } from './github/load.js';
 import { SecretBox } from './redact.js';
@@ -34,6 +34,9 @@ export interface RunDeps {
 export async function run(deps: RunDeps): Promise<void> {
   const secrets = new SecretBox((s) => core.setSecret(s));
   for (const name of Object.values(OUTPUT)) core.setOutput(name, '');
+  // Every state key this action owns goes through the state file, empty until set: a value a
+  // log line tried to set (a `::save-state::` in echoed text) is overwritten, never read back.
+  for (const name of Object.values(STATE)) core.saveState(name, '');
   core.saveState(STATE.isPost, 'true');
   const reached: Reached = {};
   let end: RunEnd;
@@ -42,7 +45,7 @@ export async function run(deps: RunDeps): Promise<void> {
   } catch (error) {
     end = await failure(error, reached, deps.signal.aborted);
   }
-  await (await load()).endRun(end, { secrets, run: reached.run });
+  await (await load()).endRun(end, { secrets, run: reached.run, spent: reached.session?.client.spent() });
   await reached.session?.client.close();
 }
 
@@ -80,8 +83,11 @@ async function steps(deps: RunDeps, secrets: SecretBox, reached: Reached): Promi
   reached.run = run;
   const planned = await plan(run);
   if (planned.kind === 'skip') return { kind: 'skipped', why: planned.why };
+  // A workflow_run's pull request (the CI fix loop) is the run's subject from here on.
+  const subject = planned.plan.subject;
+  if (subject) reached.run = { ...run, ctx: { ...run.ctx, subject } };
   // act, wait for READY, follow to the end (steps/work.ts)
-  return (await load()).work(run, planned, reached);
+  return (await load()).work(reached.run, planned, reached);
 }
 
 /** An error that escaped a step: the Report's final state once there is one, else a plain failure. */
@@ -90,13 +96,13 @@ async function failure(error: unknown, reached: Reached, cancelled: boolean): Pr
   const message = cancelled ? 'The job was cancelled while waiting' : getErrorMessage(error);
   const session = reached.session;
   if (!session) return { kind: 'failed', status, message };
-  const known = error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError;
+  const known =
+    error instanceof StartFailedError || error instanceof TimeoutError || error instanceof OpenHandsApiError || error instanceof OverBudgetError || error instanceof InterruptedError;
   if (!known && !cancelled) core.debug(String((error as Error)?.stack ?? error));
   const { reporter } = session;
   reporter.apply({ status, error: message });
-  const noted = { ...reporter.report }; // stopSpending marks a pause it made on this copy
-  const paused = await (await load()).stopSpending(noted, session.run.cfg);
-  if (paused) reporter.apply({ error: `${message}; ${paused}`, sandboxStatus: noted.sandboxStatus });
+  const stopped = await (await load()).stopSpending(reporter.report, session.run.cfg);
+  if (stopped) reporter.apply({ error: `${message}; ${stopped.note}`, ...(stopped.paused ? { sandboxStatus: 'PAUSED' } : {}) });
   return { kind: 'reported', reporter, checks: reached.checks };
 }
 

@@ -6,6 +6,7 @@
  */
 import { parseApproval, type ApprovalState } from './approval.js';
 import { MARKER_PREFIX } from './constants.js';
+import { parseFixState, type FixState } from './ci-fix.js';
 import { SHA_RE } from './push-delta.js';
 import type { PastConversation, PastRun, Report, RunStatus } from './report.js';
 import { isRunStatus } from './status.js';
@@ -22,6 +23,8 @@ export interface MarkerState {
   readonly final: boolean;
   readonly runId: string;
   readonly runAttempt: number;
+  /** the fingerprint of the step that wrote it (steps/identity.ts) */
+  readonly step?: string;
   readonly startedAt: number;
   readonly updatedAt: number;
   readonly previous: readonly PastConversation[];
@@ -29,6 +32,8 @@ export interface MarkerState {
   readonly approval?: ApprovalState;
   /** the pull request's head commit the last review covered (see push-delta.ts) */
   readonly headSha?: string;
+  /** the CI fix loop's attempt counter on this pull request (see ci-fix.ts) */
+  readonly fix?: FixState;
   // Added for finalize runs (src/finalize/), which rebuild the report from the marker alone:
   readonly actor?: string;
   /** the repository the conversation works on */
@@ -63,11 +68,13 @@ export function markerState(r: Report): MarkerState {
     final: r.final,
     runId: r.runId,
     runAttempt: r.runAttempt,
+    ...(r.step ? { step: r.step } : {}),
     startedAt: r.startedAt,
     updatedAt: r.updatedAt,
     previous: r.previous.slice(0, MAX_PREVIOUS),
     ...(r.approval ? { approval: r.approval } : {}),
     ...(r.headSha ? { headSha: r.headSha } : {}),
+    ...(r.fix ? { fix: r.fix } : {}),
     actor: r.actor,
     repo: r.repo,
     cost: r.cost,
@@ -99,9 +106,12 @@ export function parseMarker(body: string, key: string): MarkerState | undefined 
     // A status this version does not know is damage too: every status fact comes from its table.
     if (!(s && s.v === 1 && typeof s.runId === 'string' && isRunStatus(s.status))) return undefined;
     // A damaged approval is dropped, not trusted: nothing is approved from it.
-    const { approval, headSha, ...rest } = s;
+    const { approval, headSha, fix, ...rest } = s;
     // A damaged head is dropped: the next review is a full one.
     if (typeof headSha === 'string' && SHA_RE.test(headSha)) Object.assign(rest, { headSha });
+    // A damaged counter is dropped too: the comment is the bot's own (markerTrust), so only a bug damages it.
+    const counter = parseFixState(fix);
+    if (counter) Object.assign(rest, { fix: counter });
     const checked = parseApproval(approval);
     return checked ? { ...rest, approval: checked } : rest;
   } catch {

@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core';
 import { parseConfig, readInputs } from './config.js';
-import { STATE } from './constants.js';
+import { INPUT, STATE } from './constants.js';
 import { getErrorMessage } from './errors.js';
 import { createStickyComment, findStickyComment, updateComment } from './github/comments.js';
 import type { Env } from './github/event.js';
@@ -19,13 +19,18 @@ import { pauseKilledRun } from './steps/pause.js';
 import { STATUS } from './status.js';
 
 export async function runPost(deps: { env: Env }): Promise<void> {
+  // A dry run promised no writes: its post step does nothing, whatever the state says.
+  if ((readInputs((n) => core.getInput(n))[INPUT.dryRun] ?? '').trim().toLowerCase() === 'true') {
+    core.info('Dry run: the post step does nothing');
+    return;
+  }
   await postCheckRun(deps.env);
   const saved = core.getState(STATE.comment);
   // A comment GitHub refused for good was reported once by the main step; trying again only repeats it.
   if (!saved || core.getState(STATE.finalWritten) === 'true' || core.getState(STATE.commentRefused) === 'true') return;
   const secrets = new SecretBox((s) => core.setSecret(s));
   try {
-    const { id, key, report, ...target } = JSON.parse(saved) as SavedComment;
+    const { id, key, report, ...target } = checkedSavedComment(JSON.parse(saved), deps.env.GITHUB_REPOSITORY ?? '');
     const cfg = parseConfig(readInputs((n) => core.getInput(n)), { env: deps.env, workspace: deps.env.GITHUB_WORKSPACE || process.cwd() });
     secrets.add(cfg.githubToken);
     secrets.add(cfg.apiKey);
@@ -69,4 +74,29 @@ async function postCheckRun(env: Env): Promise<void> {
   } catch (error) {
     core.warning(`Post step could not complete the check run: ${secrets.redact(getErrorMessage(error))}`);
   }
+}
+
+/**
+ * The main step's saved comment state, checked before anything acts on it: this repository, a
+ * real issue number and comment id, a report with a known status. Anything else is refused.
+ */
+function checkedSavedComment(v: unknown, repository: string): SavedComment {
+  const c = v as Partial<SavedComment> | null;
+  const r = c?.report as Partial<SavedComment['report']> | undefined;
+  const ok =
+    c !== null &&
+    typeof c === 'object' &&
+    typeof c.owner === 'string' &&
+    typeof c.repo === 'string' &&
+    (!repository || `${c.owner}/${c.repo}`.toLowerCase() === repository.toLowerCase()) &&
+    Number.isSafeInteger(c.issueNumber) &&
+    (c.id === undefined || c.id === null || Number.isSafeInteger(c.id)) &&
+    typeof c.key === 'string' &&
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.status === 'string' &&
+    Object.hasOwn(STATUS, r.status) &&
+    typeof r.final === 'boolean';
+  if (!ok) throw new Error('the saved state of the main step is not one this action writes; nothing was done with it');
+  return c as SavedComment;
 }

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { INPUT } from './constants.js';
 import { ConfigError } from './errors.js';
 import type { EventContext } from './github/event.js';
+import { ciFixFollowUp, ciFixPrompt, failedRunOf, failureLines, type CiFailure } from './ci-fix.js';
 import { deltaAsk, deltaLines, type PushDelta } from './push-delta.js';
 import { fence, sanitizeUntrusted } from './sanitize.js';
 
@@ -45,6 +46,11 @@ export interface PromptView {
   readonly conversation_url: string;
   /** review that follows pushes: what is new since the reviewed commit (or why all is reviewed again), '' otherwise */
   readonly push_delta: string;
+  /** the CI fix loop: the failed run, its failed jobs and log links (fenced), '' otherwise */
+  readonly ci_failure: string;
+  /** the CI fix loop: this attempt's number and the limit ('' otherwise) */
+  readonly attempt: number | '';
+  readonly max_attempts: number | '';
 }
 
 /**
@@ -62,7 +68,7 @@ export function fillConversationUrl(prompt: string, url: string): string {
  * The template's view. With `approved`, the outsider's request read at approval time stands in
  * for the triggering event's text: the maintainer's approving comment is not the request.
  */
-export function promptView(ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta): PromptView {
+export function promptView(ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta, ci?: CiFailure): PromptView {
   const s = ctx.subject;
   // An approved request shows the title and description as read (and checked) at approval time.
   const title = sanitizeUntrusted(approved?.subject?.title ?? s?.title ?? '', 500);
@@ -96,13 +102,16 @@ export function promptView(ctx: EventContext, target: WorkTarget, approved?: App
     approved_by: approved?.approver ?? '',
     conversation_url: CONVERSATION_URL,
     push_delta: delta ? deltaLines(delta).join('\n') : '',
+    ci_failure: ci ? failureLines(ci.run, ci.jobs, ctx.serverUrl).join('\n') : '',
+    attempt: ci?.attempt ?? '',
+    max_attempts: ci?.maxAttempts ?? '',
   };
 }
 
 type PromptConfig = Pick<Config, 'promptTemplate' | 'promptSource'> & Partial<Pick<Config, 'trigger'>>;
 
 /** Fails (naming the input) on a template that does not parse, or on nothing to build a prompt from. Makes no request. */
-export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext): void {
+export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext, opts: { readonly prLookup?: boolean } = {}): void {
   if (cfg.promptTemplate !== undefined) {
     try {
       Mustache.parse(cfg.promptTemplate);
@@ -110,7 +119,8 @@ export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext): void {
       const input = cfg.promptSource === 'prompt-file' ? INPUT.promptFile : INPUT.prompt;
       throw new ConfigError(input, `the template does not parse: ${(error as Error).message}`);
     }
-  } else if (!ctx.subject) {
+  } else if (!ctx.subject && !(opts.prLookup && failedRunOf(ctx))) {
+    // `prLookup` (the decide step): a failed workflow_run's pull request is looked up in the plan (the CI fix loop).
     throw new ConfigError(
       INPUT.prompt,
       `a ${ctx.eventName || 'this'} event has no issue or pull request to build a default prompt from: set 'prompt' or 'prompt-file'`,
@@ -120,11 +130,13 @@ export function checkPromptConfig(cfg: PromptConfig, ctx: EventContext): void {
 
 /**
  * `approved`: the outsider's request a maintainer let through (resolveApproval), which the prompt
- * presents as theirs. `delta`: what is new on the pull request since the last review.
+ * presents as theirs. `delta`: what is new on the pull request since the last review. `ci`: the
+ * CI failure a fix attempt is about.
  */
-export function buildPrompt(cfg: PromptConfig, ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta): string {
+export function buildPrompt(cfg: PromptConfig, ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta, ci?: CiFailure): string {
   checkPromptConfig(cfg, ctx);
-  const view = promptView(ctx, target, approved, delta);
+  const view = promptView(ctx, target, approved, delta, ci);
+  if (ci && cfg.promptTemplate === undefined) return ciFixPrompt(view, ci, ctx.serverUrl);
   const review = cfg.promptTemplate === undefined && isAutoReview(cfg, ctx, approved);
   let text =
     cfg.promptTemplate !== undefined
@@ -141,11 +153,12 @@ export function buildPrompt(cfg: PromptConfig, ctx: EventContext, target: WorkTa
  * The message for a conversation that is still open: the user's template if there is one, else
  * just the new request (the conversation already knows the issue or PR).
  */
-export function buildFollowUp(cfg: PromptConfig, ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta): string {
+export function buildFollowUp(cfg: PromptConfig, ctx: EventContext, target: WorkTarget, approved?: ApprovedRequest, delta?: PushDelta, ci?: CiFailure): string {
   // The conversation is the earlier review itself: no link back to it.
   const here = delta && { ...delta, earlierConversationUrl: undefined };
-  if (cfg.promptTemplate !== undefined) return buildPrompt(cfg, ctx, target, approved, here);
+  if (cfg.promptTemplate !== undefined) return buildPrompt(cfg, ctx, target, approved, here, ci);
   const view = promptView(ctx, target, approved);
+  if (ci) return ciFixFollowUp(view, ci, ctx.serverUrl);
   const where = `${view.is_pull_request ? 'pull request' : 'issue'} #${view.number}`;
   if (here && !view.comment) {
     return [`@${view.actor} pushed to ${where}.`, ...deltaLines(here), '', 'What to do:', deltaAsk(here), '- Do not commit or push: this is a review only.', '- End with the review: the findings, most important first, each with file and line; say so briefly if there are none.'].join('\n');

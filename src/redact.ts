@@ -23,3 +23,41 @@ export class SecretBox {
     return redact(text, [...this.#secrets]);
   }
 }
+
+/**
+ * Well-known credential shapes, for text the agent wrote (its final message): a token it was
+ * tricked into printing must not reach a public comment, the summary or an output. Each pattern
+ * starts with a fixed prefix and has bounded repeats, so matching stays linear in the text.
+ * A shape not listed here (a password, a key with no prefix) is not found: this is a net, not
+ * a guarantee.
+ */
+const CREDENTIALS: readonly (readonly [kind: string, pattern: RegExp])[] = [
+  ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----[\s\S]{0,16384}?-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g],
+  // A private key block never closed: everything after its start.
+  ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----[\s\S]*/g],
+  ['GitHub token', /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})/g],
+  ['GitLab token', /\bglpat-[A-Za-z0-9_-]{20,255}/g],
+  ['npm token', /\bnpm_[A-Za-z0-9]{36,255}/g],
+  ['Slack token', /\bxox[abposrte]-[A-Za-z0-9-]{10,255}/g],
+  ['Slack webhook', /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,255}/g],
+  // OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), OpenRouter (sk-or-), OpenHands and other sk- keys.
+  ['API key', /\bsk-[A-Za-z0-9][A-Za-z0-9_-]{19,255}/g],
+  ['Stripe key', /\b[rs]k_(?:live|test)_[A-Za-z0-9]{20,255}/g],
+  ['Hugging Face token', /\bhf_[A-Za-z0-9]{30,255}/g],
+  ['Groq key', /\bgsk_[A-Za-z0-9]{40,255}/g],
+  ['xAI key', /\bxai-[A-Za-z0-9]{40,255}/g],
+  ['Google API key', /\bAIza[0-9A-Za-z_-]{35}/g],
+  ['Google OAuth token', /\bya29\.[0-9A-Za-z_-]{20,2048}/g],
+  ['AWS access key', /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g],
+  ['AWS secret key', /(?<=aws_secret_access_key["']?\s{0,8}[=:]\s{0,8}["']?)[A-Za-z0-9/+=]{40}/gi],
+  ['Azure key', /(?<=(?:AccountKey|SharedAccessKey)=)[A-Za-z0-9+/=]{40,128}/g],
+  ['JWT', /\beyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096}/g],
+  ['bearer token', /(?<=\bBearer\s{1,8})[A-Za-z0-9._~+/-]{20,4096}=*/g],
+];
+
+/** The text with every well-known credential shape replaced by a visible `[redacted <kind>]`. */
+export function redactCredentials(text: string): string {
+  let out = text;
+  for (const [kind, pattern] of CREDENTIALS) out = out.replace(pattern, `[redacted ${kind}]`);
+  return out;
+}

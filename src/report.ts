@@ -1,5 +1,6 @@
 /** What a run knows about its conversation: the one state the comment, summary and outputs show. */
 import type { ApprovalState } from './approval.js';
+import type { FixState } from './ci-fix.js';
 import { SANDBOX_TERMINAL } from './openhands/types.js';
 import type { RunStatus } from './status.js';
 
@@ -31,6 +32,8 @@ export interface Report {
   readonly runUrl: string;
   readonly runId: string;
   readonly runAttempt: number;
+  /** the fingerprint of this step (steps/identity.ts), kept in the marker */
+  readonly step?: string;
   readonly startedAt: number;
   updatedAt: number;
   /** who triggered, for the comment header */
@@ -63,12 +66,18 @@ export interface Report {
   /** a follow-up's progress, kept in the marker so a re-run does not send it twice or lose it */
   followUp?: 'pending' | 'sent';
   previous: readonly PastConversation[];
+  /** the account's sandbox cap (max-sandboxes): what the run saw, and how long it waited for a free one */
+  queue?: SandboxQueue;
+  /** what this run spent of the account's request budget (100 a minute for every run and the web app) */
+  spent?: { readonly requests: number; readonly tooMany: number };
   /** untrusted=ask: the held request and its approver, kept in the marker (see approval.ts) */
   approval?: ApprovalState;
   /** a pull request's head commit this run asked the agent about: the next push's review starts from it */
   headSha?: string;
-  /** what a review that follows pushes covers: only the new commits, or all again after a force-push */
-  pushNote?: string;
+  /** what a loop's run covers: a review's delta (or a full review after a force-push), a CI fix attempt */
+  loopNote?: string;
+  /** the CI fix loop's attempt counter, kept in the marker (see ci-fix.ts) */
+  fix?: FixState;
   /** the check run on the PR, kept in the marker so a finalize run can complete it */
   checkRunId?: number;
   /** finalize: scheduled: a finalize run reports the end of a handed-over conversation */
@@ -88,6 +97,22 @@ export interface PastRun {
   readonly at: number;
   readonly conversationId?: string;
   readonly cost?: number;
+}
+
+export interface SandboxQueue {
+  /** the account's sandboxes running or starting, and starts in flight, at the last look */
+  readonly inUse: number;
+  readonly limit: number;
+  /** true while the run waits for a free sandbox */
+  readonly waiting: boolean;
+  readonly waitedMs: number;
+  /** sandboxes of finished conversations this run paused to make room */
+  readonly paused: readonly string[];
+}
+
+/** The queue line shown in the log and the comment. */
+export function queuedLine(inUse: number, limit: number): string {
+  return `queued: ${inUse} of ${limit} sandboxes in use on this account`;
 }
 
 export function conversationUrl(baseUrl: string, id: string): string {

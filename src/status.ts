@@ -117,7 +117,7 @@ export const STATUS: Readonly<Record<RunStatus, StatusFacts>> = {
     headline: '⏸️ Interrupted: the sandbox stopped',
     check: 'failure',
     agentStopped: true,
-    readme: 'the service paused or lost the sandbox while the agent was working (e.g. too many running sandboxes on the account)',
+    readme: 'the service paused or lost the sandbox while the agent was working (e.g. too many running sandboxes on the account), or a person paused the conversation in the OpenHands web app',
   },
   over_budget: {
     ...defaults,

@@ -33,6 +33,8 @@ export interface RunSpec extends Omit<RunActionOptions, 'githubApiUrl' | 'inputs
   readonly inputs?: Record<string, string>;
   /** a script that is not the action (the floor probe): its exit code and outputs are not checked */
   readonly notAction?: boolean;
+  /** a failed run is a result, not a crash (the burst counts how runs ended) */
+  readonly allowFailure?: boolean;
 }
 
 export interface Sample {
@@ -53,7 +55,7 @@ let entry: string | undefined;
 export const useEntry = (file: string): void => void (entry = file);
 
 export async function runIn(w: World, spec: RunSpec): Promise<Sample> {
-  const { label, notAction, inputs, event, ...opts } = spec;
+  const { label, notAction, allowFailure, inputs, event, ...opts } = spec;
   let run: ActionRun;
   try {
     run = await runAction({
@@ -66,7 +68,7 @@ export async function runIn(w: World, spec: RunSpec): Promise<Sample> {
   } catch (error) {
     throw new CrashError(`${label}: ${(error as Error).message}`);
   }
-  if (!notAction && run.code !== 0) {
+  if (!notAction && !allowFailure && run.code !== 0) {
     throw new CrashError(`${label}: the action exited with ${run.code ?? run.signal}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`);
   }
   const within = (at: number): boolean => at >= run.spawnedAt && at <= run.exitedAt;

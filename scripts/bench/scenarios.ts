@@ -191,3 +191,110 @@ export async function finish(workMs: number, socket: boolean): Promise<Finish> {
     await w.close();
   }
 }
+
+export interface Burst {
+  /** 429 answers the emulator gave during the burst */
+  tooMany: number;
+  /** app-server requests of the whole burst divided by the runs (the emulator's count) */
+  meanPerRun: number;
+  /** app-server requests per run as each run's job summary reports them (runs that report it) */
+  perRun: number[];
+  /** READY → the process exited, per run that reached READY */
+  readyToExitMs: number[];
+  /** runs whose conversation the service paused (sandbox cap) before the run ended, that still reported a success */
+  pausedButSuccess: number;
+  /** sandboxes the service's cap paused during the burst: whose, and whether their agent was working */
+  capPauses: { conversationId: string; whose: 'burst' | 'web-app' | 'earlier-run'; agentWorking: boolean }[];
+  /** the most app-server requests in one fixed minute from the first request */
+  peakPerMinute: number;
+  statuses: Record<string, number>;
+  /** runs that waited in the action's queue (their log says so) */
+  queued: number;
+  wallMs: number;
+  /** requests by route, and the 429s: when (s after the burst's first request) and on what */
+  byRoute: Record<string, number>;
+  limited: string[];
+}
+
+const route = (r: { method: string; path: string }): string => `${r.method} ${r.path.replace(/[0-9a-f]{32}|[A-Za-z0-9]{22}/g, '{id}')}`;
+
+/** A v5-shaped id (the form this action's derived ids take), for the earlier runs the account holds. */
+const v5Like = (i: number): string => `${'e'.repeat(8)}${String(i).padStart(4, '0')}5${'a'.repeat(3)}8${'b'.repeat(15)}`;
+
+/**
+ * A team's burst: `n` label events on `n` issues of one account, arriving `spacingMs` apart,
+ * every run `wait: ready`, cold starts of `startMs`, the emulator's real rate limits and a
+ * sandbox cap of 10 (the server's default, [api: rate-limits], [api: auto-pause]). Before the burst the account holds a
+ * person's web-app conversation whose agent is working and `earlier` finished conversations of
+ * this morning's action runs (their sandboxes still running, as the idle reaper takes ~20 min).
+ */
+export async function burst(n: number, o: { startMs: number; spacingMs: number; earlier: number }): Promise<Burst> {
+  const numbers = Array.from({ length: n }, (_, i) => 100 + i);
+  const w = await newWorld({
+    emulator: { scenario: startTimeline(o.startMs), rateLimits: true, maxSandboxes: 10 },
+    github: { issues: numbers.map((number) => ({ number, title: `Triage ${number}` })) },
+  });
+  try {
+    const seed = async (body: Record<string, unknown>, scenario: ScenarioInput): Promise<void> => {
+      w.emu.queueScenario(scenario);
+      const res = await fetch(`${w.emu.url}/api/v1/app-conversations`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ initial_message: { role: 'user', content: [{ type: 'text', text: 'seed' }], run: true }, ...body }),
+      });
+      if (!res.ok) throw new Error(`seeding the account failed: ${res.status}`);
+    };
+    // The person's conversation first (the oldest sandbox: what the cap pauses first).
+    await seed({}, { phaseMs: 5, execution: [{ afterMs: 0, status: 'running' }] });
+    for (let i = 0; i < o.earlier; i++) await seed({ conversation_id: v5Like(i), trigger: 'openhands_api' }, { phaseMs: 5 });
+    while (w.emu.conversations.length < 1 + o.earlier || w.emu.conversations.some((c) => c.execution_status !== 'finished' && c.execution_status !== 'running')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seeded = new Set(w.emu.conversations.map((c) => c.id as string));
+    const webApp = w.emu.conversations.find((c) => c.execution_status === 'running')?.id as string;
+    // A fresh minute for the burst (the seeding's own requests are the web app's).
+    await new Promise((r) => setTimeout(r, 1100));
+    const began = performance.now();
+    const from = w.emu.requests.length;
+    const samples = await parallel(n, o.spacingMs, (i) =>
+      runIn(w, {
+        label: `burst#${i}`,
+        payload: issueLabeled({ label: 'openhands', number: numbers[i] as number }),
+        runId: String(900 + i),
+        inputs: { wait: 'ready', 'ready-timeout': '10m' },
+        timeoutMs: o.startMs * 4 + 120_000,
+        allowFailure: true,
+      }),
+    );
+    const reqs = w.emu.requests.slice(from);
+    const capPaused = w.emu.transitions.filter((t) => t.kind === 'sandbox' && t.status === 'PAUSED' && t.cause === 'max-sandboxes');
+    const pausedIds = new Set(capPaused.map((t) => t.conversationId));
+    const statuses: Record<string, number> = {};
+    for (const s of samples) statuses[s.run.outputs.status ?? '?'] = (statuses[s.run.outputs.status ?? '?'] ?? 0) + 1;
+    const t0 = reqs[0]?.at ?? 0;
+    const perWindow = new Map<number, number>();
+    for (const r of reqs) perWindow.set(Math.floor((r.at - t0) / 60_000), (perWindow.get(Math.floor((r.at - t0) / 60_000)) ?? 0) + 1);
+    return {
+      tooMany: reqs.filter((r) => r.status === 429).length,
+      meanPerRun: reqs.length / n,
+      perRun: finite(samples.map((s) => Number(/OpenHands requests: `?(\d+)/.exec(s.run.summary)?.[1] ?? Number.NaN))),
+      readyToExitMs: finite(samples.map((s) => s.run.exitedAt - (readyAt(w.emu, s.run.outputs['conversation-id']) ?? Number.NaN))),
+      pausedButSuccess: samples.filter((s) => pausedIds.has(s.run.outputs['conversation-id'] ?? '') && s.run.code === 0).length,
+      capPauses: capPaused.map((t) => ({
+        conversationId: t.conversationId,
+        whose: t.conversationId === webApp ? 'web-app' : seeded.has(t.conversationId) ? 'earlier-run' : 'burst',
+        agentWorking: w.emu.transitions.filter((x) => x.kind === 'execution' && x.conversationId === t.conversationId && x.at <= t.at).at(-1)?.status === 'running',
+      })),
+      peakPerMinute: Math.max(0, ...perWindow.values()),
+      statuses,
+      queued: samples.filter((s) => /queued: /.test(s.run.stdout)).length,
+      wallMs: performance.now() - began,
+      byRoute: Object.fromEntries(
+        [...new Set(reqs.map(route))].map((k) => [k, reqs.filter((r) => route(r) === k).length]).sort((a, b) => Number(b[1]) - Number(a[1])),
+      ),
+      limited: reqs.filter((r) => r.status === 429).map((r) => `${((r.at - t0) / 1000).toFixed(1)}s ${route(r)}`),
+    };
+  } finally {
+    await w.close();
+  }
+}

@@ -5,8 +5,8 @@
  */
 import { median } from './stats.ts';
 
-/** Delay before the next start-task poll, given the task status and the time since the POST. */
-export type StartDelay = (status: string, elapsedMs: number) => number;
+/** Delay before the next start-task poll, given the task status and the time the poller has seen it in that phase. */
+export type StartDelay = (status: string, inPhaseMs: number) => number;
 /** Delay before the next conversation read, given the time since the wait began. */
 export type FinishDelay = (elapsedMs: number) => number;
 
@@ -18,15 +18,19 @@ export interface StartSim {
 }
 
 /**
- * POST at 0, then polls as waitForStartTask does until one sees READY. The status the poller
- * sees is the sandbox boot for the first 60 % of the start, the later phases after.
+ * POST at 0, then polls as waitForStartTask does until one sees READY. The task answers WORKING
+ * for the first 5 % of the start, the sandbox boot until 60 %, the last phases after.
  */
 export function simStartPolling(readyAtMs: number, delay: StartDelay): StartSim {
+  const phase = (t: number): string => (t < readyAtMs * 0.05 ? 'WORKING' : t < readyAtMs * 0.6 ? 'WAITING_FOR_SANDBOX' : 'STARTING_CONVERSATION');
   let t = 0;
   let requests = 1;
+  let seen = 'WORKING';
+  let since = 0;
   for (let poll = 0; poll < 10_000 && t < readyAtMs; poll++) {
-    t += delay(t < readyAtMs * 0.6 ? 'WAITING_FOR_SANDBOX' : 'STARTING_CONVERSATION', t);
+    t += delay(seen, t - since);
     requests++;
+    if (phase(t) !== seen) [seen, since] = [phase(t), t];
   }
   return { requests, detectAtMs: t };
 }

@@ -168,8 +168,9 @@ async function finalizeOne(d: FinalizeDeps, octokit: Octokit, client: OpenHandsC
   };
   const notWritten = (): Outcome => (changed ? outcome('skipped', 'changed since it was listed') : outcome('failed', 'the comment could not be written'));
 
-  if (!conversation) {
-    // One read without it is not proof (a lookup can fail): gone on the second finalize run.
+  if (!conversation || conversation.sandbox_status === 'MISSING') {
+    // One read without it, or with its sandbox MISSING, is not proof (a lookup can fail, [api: statuses]):
+    // gone on the second finalize run.
     if (report.goneAt === undefined) {
       if (!(await publish({ goneAt: d.now() }))) return notWritten();
       return outcome('running', 'the service did not return it; checked again next run');
@@ -181,9 +182,9 @@ async function finalizeOne(d: FinalizeDeps, octokit: Octokit, client: OpenHandsC
   if (cap !== undefined && cost !== undefined && cost > cap) {
     // As wait: finished does: over the cap, the sandbox is paused and the run is over_budget.
     const written = await publish(async () => {
-      const next: Report = { ...report, ...viewPatch(view), status: 'over_budget' };
-      const paused = await stopSpending(next, cfg);
-      return { ...viewPatch(view), status: 'over_budget', sandboxStatus: next.sandboxStatus, error: `${new OverBudgetError(cost, cap).message}${paused ? `; ${paused}` : ''}` };
+      const stopped = await stopSpending({ ...report, ...viewPatch(view), status: 'over_budget' }, cfg);
+      const sandboxStatus = stopped?.paused ? 'PAUSED' : view.sandboxStatus ?? undefined;
+      return { ...viewPatch(view), status: 'over_budget', sandboxStatus, error: `${new OverBudgetError(cost, cap).message}${stopped ? `; ${stopped.note}` : ''}` };
     });
     return written ? outcome('finalized') : notWritten();
   }

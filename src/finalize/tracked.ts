@@ -77,6 +77,8 @@ export function reportOf(t: Tracked, ctx: EventContext, cfg: Config): Report {
     ...(s.runs?.length ? { runs: s.runs } : {}),
     // the reviewed head: the next push's review starts from it (push-delta.ts)
     ...(s.headSha ? { headSha: s.headSha } : {}),
+    // the CI fix loop's counter: a rewrite must not reset the budget
+    ...(s.fix ? { fix: s.fix } : {}),
     previous: [...s.previous],
   };
 }

@@ -54,6 +54,8 @@ export interface EventContext {
   readonly runAttempt: number;
   readonly workflow: string;
   readonly job: string;
+  /** GITHUB_ACTION: the step's id, or `__owner_repo` (with `_2`, `_3` for later uses in the job) */
+  readonly step: string;
   readonly serverUrl: string;
   readonly apiUrl: string;
   readonly runUrl: string;
@@ -146,6 +148,7 @@ export function parseEvent(env: Env, payload: Obj): EventContext {
     runAttempt: Math.max(1, Number(env.GITHUB_RUN_ATTEMPT) || 1),
     workflow: env.GITHUB_WORKFLOW || 'workflow',
     job: env.GITHUB_JOB || 'job',
+    step: env.GITHUB_ACTION || '',
     serverUrl,
     apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     runUrl: `${serverUrl}/${repository}/actions/runs/${runId}`,

@@ -16,13 +16,15 @@ import { requester } from './check.js';
 export async function refuseOverLimit(run: RunContext, plan: Plan, reporter: Reporter, why: string): Promise<void> {
   core.info(`Not started: ${why}`);
   const prev = plan.sticky?.state;
+  // Nothing ran: the loops' marker fields stay as the comment had them (no attempt counted, no head reviewed).
+  const loops = { fix: prev?.fix, headSha: prev?.headSha, loopNote: undefined };
   if (isHandedOver(prev) && plan.sticky && plan.commentTarget) {
     const comment = { ...plan.sticky, key: run.key, issueNumber: plan.commentTarget.issueNumber, updatedAt: '' };
     const kept = reportOf({ comment, state: prev }, run.ctx, run.cfg);
-    await reporter.update({ ...kept, skipReason: `a new request by @${requester(run)} was not started: ${why}`, limits: reporter.report.limits }, { force: true });
+    await reporter.update({ ...kept, ...loops, skipReason: `a new request by @${requester(run)} was not started: ${why}`, limits: reporter.report.limits }, { force: true });
   } else {
     // As a held request does, the issue's conversation stays in the marker for a later follow-up.
-    await reporter.update({ status: 'skipped', final: true, skipReason: why, ...(prev?.conversationId ? { conversationId: prev.conversationId } : {}) }, { force: true });
+    await reporter.update({ status: 'skipped', final: true, skipReason: why, ...loops, ...(prev?.conversationId ? { conversationId: prev.conversationId } : {}) }, { force: true });
   }
   reporter.writeOutputs();
   core.setOutput(OUTPUT.status, 'skipped');

@@ -8,7 +8,7 @@ import Bottleneck from 'bottleneck/light.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { OpenHandsApiError } from '../errors.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
+import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from '../retry.js';
 import { ensureJson, firstContactError, httpError, networkError, parse, tooOld } from './answers.js';
 import {
   ConversationListSchema,
@@ -44,8 +44,22 @@ export interface ClientOptions {
   readonly knownServer?: boolean;
 }
 
+/** Tries of a pause or resume that answers 404 ([api: pause-resume]: also a failing runtime, not only an unknown sandbox). */
+export const NOT_FOUND_TRIES = 3;
+
 /** Least time between two requests of one run: at most ~7 a second against the account's 10. */
 export const MIN_GAP_MS = 150;
+
+/** What one run spent of the account's request budget ([api: rate-limits]): app-server requests, and 429 answers among them. */
+export interface Spent {
+  readonly requests: number;
+  readonly tooMany: number;
+}
+
+/** A sandbox as `/api/v1/sandboxes/search` lists it ([api: rate-limits]). */
+export const SandboxSchema = v.looseObject({ id: v.string(), status: v.string(), created_at: v.nullish(v.string()) });
+export type Sandbox = v.InferOutput<typeof SandboxSchema>;
+const SandboxPageSchema = v.looseObject({ items: v.array(SandboxSchema), next_page_id: v.nullish(v.string()) });
 
 export interface Page<T> {
   readonly items: T[];
@@ -60,6 +74,8 @@ interface CallOptions<T> {
   readonly schema: v.GenericSchema<unknown, T>;
   /** retry transient faults (reads and idempotent writes only) */
   readonly retry: boolean;
+  /** also retry a 404, up to this many tries in all (pause and resume answer 404 for any runtime error, [api: pause-resume]) */
+  readonly notFoundTries?: number;
   readonly timeoutMs?: number;
 }
 
@@ -68,6 +84,10 @@ export class OpenHandsClient {
   readonly #dispatcher: Dispatcher;
   readonly #pace: Bottleneck;
   #legacyEvents = false;
+  #requests = 0;
+  #tooMany = 0;
+  /** epoch ms before which no request is sent: the account's window is closed (a 429's Retry-After) */
+  #closedUntil = 0;
   /** the server has answered once as OpenHands does (JSON from /api/v1): failures stop pointing at base-url */
   #answered: boolean;
 
@@ -83,6 +103,29 @@ export class OpenHandsClient {
 
   async close(): Promise<void> {
     if (!this.#o.dispatcher) await this.#dispatcher.close();
+  }
+
+  /** App-server requests sent so far, and how many were answered 429. */
+  spent(): Spent {
+    return { requests: this.#requests, tooMany: this.#tooMany };
+  }
+
+  /**
+   * A 429 closes the account's fixed window ([api: rate-limits], [api: rate-limits]) for every request of the run, not only
+   * the one retried: nothing is sent before Retry-After, plus a jitter of up to 1.5 s, so that the
+   * runs of a burst, which all met the same closed window, do not come back in one lockstep.
+   */
+  #onTooMany(retryAfterMs: number | undefined): void {
+    this.#tooMany++;
+    const now = Date.now();
+    const until = now + Math.min(retryAfterMs ?? 1000, 120_000) + Math.round(1500 * (this.#o.random ?? Math.random)());
+    this.#closedUntil = Math.max(this.#closedUntil, until);
+  }
+
+  /** GET /api/v1/sandboxes/search: one page of the account's sandboxes with their status ([api: rate-limits], [api: route-age]). */
+  async searchSandboxes(pageId?: string): Promise<Page<Sandbox>> {
+    const page = await this.#call('GET', '/api/v1/sandboxes/search', { query: { limit: 100, page_id: pageId }, schema: SandboxPageSchema, retry: true });
+    return { items: page.items, nextPageId: page.next_page_id ?? null };
   }
 
   /** POST /api/v1/app-conversations: one attempt, never retried here; `timeoutMs` caps the wait for its answer. */
@@ -180,18 +223,32 @@ export class OpenHandsClient {
     }
   }
 
+  /**
+   * The service answers a bare 404 for an unknown sandbox and for any failed runtime call alike
+   * ([api: pause-resume]): a 404 is tried again (NOT_FOUND_TRIES in all) before it stands.
+   */
   async pauseSandbox(sandboxId: string): Promise<void> {
-    await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/pause`, {
-      schema: SuccessSchema,
-      retry: true,
-    });
+    await this.#sandboxAction(sandboxId, 'pause');
   }
 
   async resumeSandbox(sandboxId: string): Promise<void> {
-    await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/resume`, {
-      schema: SuccessSchema,
-      retry: true,
-    });
+    await this.#sandboxAction(sandboxId, 'resume');
+  }
+
+  async #sandboxAction(sandboxId: string, action: 'pause' | 'resume'): Promise<void> {
+    try {
+      await this.#call('POST', `/api/v1/sandboxes/${encodeURIComponent(sandboxId)}/${action}`, {
+        schema: SuccessSchema,
+        retry: true,
+        notFoundTries: NOT_FOUND_TRIES,
+      });
+    } catch (error) {
+      if (!(error instanceof OpenHandsApiError) || error.status !== 404) throw error;
+      throw new OpenHandsApiError(
+        `${error.message} (${NOT_FOUND_TRIES} tries): the service says this for an unknown sandbox and for a failing runtime alike, so the sandbox ${sandboxId} may still be ${action === 'pause' ? 'running' : 'paused'}`,
+        { url: error.url, status: 404, transient: false },
+      );
+    }
   }
 
   /** The app server's copy of the title (the service overwrites it with the agent server's). */
@@ -232,6 +289,9 @@ export class OpenHandsClient {
       }
     };
     const send = async (): Promise<T> => {
+      const closed = this.#closedUntil - Date.now();
+      if (closed > 0) await (this.#o.sleep ?? realSleep)(closed, this.#o.signal);
+      this.#requests++;
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {
@@ -248,6 +308,7 @@ export class OpenHandsClient {
       }
       if (res.statusCode >= 300) {
         const error = await httpError(method, url, res, this.#o.baseUrl);
+        if (res.statusCode === 429) this.#onTooMany(error.retryAfterMs);
         // A JSON error (401 with OpenHands' body, 422, 429, 5xx from the app) is the server itself
         // speaking; an HTML page, a 405 or a bare 404 may be anything at that URL.
         const json = String(res.headers['content-type'] ?? '').includes('json');
@@ -265,12 +326,14 @@ export class OpenHandsClient {
       return parse(opts.schema, data, method, url);
     };
     if (!opts.retry) return once();
+    let notFound = 0;
     return withRetry(once, {
       policy: this.#o.retry ?? DEFAULT_RETRY,
       sleep: this.#o.sleep,
       random: this.#o.random,
       signal: this.#o.signal,
-      shouldRetry: (e) => e instanceof OpenHandsApiError && e.transient,
+      shouldRetry: (e) =>
+        e instanceof OpenHandsApiError && (e.transient || (e.status === 404 && opts.notFoundTries !== undefined && ++notFound < opts.notFoundTries)),
       retryAfterMs: (e) => (e instanceof OpenHandsApiError ? e.retryAfterMs : undefined),
       onRetry: (e, n, ms) =>
         this.#o.onRetry?.(`${(e as Error).message}; retry ${n} in ${(ms / 1000).toFixed(1)}s`),
@@ -279,12 +342,16 @@ export class OpenHandsClient {
 }
 
 /**
- * Pauses a sandbox with a short-lived client of its own, for the cancel paths: the run's client
- * is bound to the aborted signal, and the runner kills the job a few seconds after cancelling.
+ * Pauses a sandbox with a short-lived client of its own, for the paths that end a run: the run's
+ * client is bound to the aborted signal on a cancel. `quick`: the runner kills a cancelled job
+ * ~7.5 s after SIGINT, so three short tries at most (a 404 too, [api: pause-resume]); otherwise a few seconds more.
  */
-export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string): Promise<void> {
-  // The runner kills a cancelled job a few seconds after SIGINT: two short tries at most.
-  const client = new OpenHandsClient({ baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, knownServer: true, retry: { attempts: 2, baseDelayMs: 150, maxDelayMs: 300 } });
+export async function pauseSandboxNow(baseUrl: string, apiKey: string, sandboxId: string, opts: { quick?: boolean } = {}): Promise<void> {
+  const client = new OpenHandsClient(
+    opts.quick
+      ? { baseUrl, apiKey, timeoutMs: 1200, minGapMs: 0, knownServer: true, retry: { attempts: NOT_FOUND_TRIES, baseDelayMs: 250, maxDelayMs: 500 } }
+      : { baseUrl, apiKey, timeoutMs: 10_000, minGapMs: 0, knownServer: true, retry: { attempts: 4, baseDelayMs: 1000, maxDelayMs: 4000 } },
+  );
   try {
     await client.pauseSandbox(sandboxId);
   } finally {

@@ -49,7 +49,7 @@ export async function waitForFinish(deps: FinishDeps, id: string, opts: FinishOp
   const delay = opts.pollDelay ?? finishPollDelay;
   let gone = 0;
   for (;;) {
-    const read = await readConversation(deps.client, id);
+    const read = await readConversation(deps.client, id, { sleep, signal: deps.signal });
     // A conversation the service no longer returns (deleted in the web app) will not finish:
     // twice in a row, so one inconsistent read is not taken for it, counts as its sandbox gone.
     gone = read.conversation ? 0 : gone + 1;

@@ -6,14 +6,19 @@
  *   frame as a user message. No key in the URL or headers either (a header-authenticated socket
  *   would take the auth frame for a message on servers older than SDK v1.37).
  * - Reconnects replay with `resend_mode=since&after_timestamp=<cursor>`; events are deduplicated
- *   by id, so a drop loses nothing. The cursor is the newest event older than the connection's
- *   own `full_state` snapshot (the server pushes it first, stamped "now"): newer events may have
- *   come live while the replay was still under way, so they do not prove the replay complete.
+ *   by id, so a drop loses nothing. The cursor is the newest replayed event: one older than the
+ *   connection's own `full_state` snapshot, which the server builds once the agent's current
+ *   step ends and sends before the replay ([api: agent-server]). Live events come from the moment of
+ *   subscribing, so they may arrive before the snapshot, and events newer than it may come
+ *   while the replay is still under way: neither proves the replay complete.
+ * - "Open, no frame yet" is normal: the snapshot waits for the agent's current step (a long tool
+ *   run: minutes), and the server sends no acknowledgement. The socket counts as up once it is
+ *   open and the auth frame is sent; only `idleMs` without any frame reconnects.
  * - Status and stats come from the newest event that carries them, so a replayed old
  *   `finished` cannot override the snapshot's `running`.
  * - "Keeps failing" = `maxFailures` connections in a row that each ended (not by us) within
- *   `stableMs` without bringing one new stored event: refused, reset, timed out before the first
- *   frame, closed 1013, or flapping. A wrong key (4001) or an unknown conversation (4004) ends at
+ *   `stableMs` without bringing one new stored event: refused, reset, no handshake in time,
+ *   closed 1013, or flapping. A wrong key (4001) or an unknown conversation (4004) ends at
  *   once. Then followLive resolves and the caller keeps to polling the app server.
  *
  * Meant to run beside a slow safety poll of the app server (e.g. every 60 s): the poll catches
@@ -64,7 +69,7 @@ export interface LiveOptions {
   readonly maxFailures?: number;
   /** a connection open this long counts as working even without new events; default 30 s */
   readonly stableMs?: number;
-  /** handshake + auth + first frame; default 15 s (the server waits 10 s for the auth frame) */
+  /** the WebSocket handshake; default 15 s. The first frame may take much longer ([api: agent-server]). */
   readonly openTimeoutMs?: number;
   /** no frame for this long: reconnect (a half-open TCP connection says nothing); default 180 s, 0 = off */
   readonly idleMs?: number;
@@ -114,15 +119,13 @@ export class LiveTracker {
   #statusTs = '';
   #statsTs = '';
   #snapshotTs: string | null = null;
-  #first = true;
 
   constructor(since: string | null) {
     this.cursor = since;
   }
 
-  /** A new connection: its first frame will be the server's snapshot. */
+  /** A new connection: its snapshot is still to come (live events may come first, [api: agent-server]). */
   connected(): void {
-    this.#first = true;
     this.#snapshotTs = null;
   }
 
@@ -130,11 +133,14 @@ export class LiveTracker {
   accept(e: LiveEvent): { isNew: boolean; fresh: boolean; status: boolean; stats: boolean } {
     const ts = typeof e.timestamp === 'string' ? e.timestamp : '';
     const snapshot = e.kind === 'ConversationStateUpdateEvent' && e.key === 'full_state';
-    if (this.#first && snapshot) this.#snapshotTs = ts;
-    this.#first = false;
+    // The connection's own snapshot is its first full_state; a stored one ([api: events]) is replayed after it.
+    const own = snapshot && this.#snapshotTs === null;
+    if (own) this.#snapshotTs = ts;
     const isNew = !this.#seen.has(e.id);
     this.#seen.add(e.id);
-    if (!snapshot && ts && (this.#snapshotTs === null || ts < this.#snapshotTs) && (this.cursor === null || ts > this.cursor)) this.cursor = ts;
+    // Only a replayed event moves the cursor: one that came before the snapshot is live, and may be
+    // newer than stored events the replay has not sent yet.
+    if (!own && ts && this.#snapshotTs !== null && ts < this.#snapshotTs && (this.cursor === null || ts > this.cursor)) this.cursor = ts;
     let [status, stats] = [false, false];
     if (e.kind === 'ConversationStateUpdateEvent' && ts >= this.#statusTs) {
       const value = snapshot ? (e.value as { execution_status?: unknown } | null)?.execution_status : e.key === 'execution_status' ? e.value : undefined;
@@ -152,7 +158,7 @@ export class LiveTracker {
         this.stats = s;
       }
     }
-    return { isNew, fresh: isNew && !snapshot, status, stats };
+    return { isNew, fresh: isNew && !own, status, stats };
   }
 }
 
@@ -201,7 +207,6 @@ function connectOnce(opts: LiveOptions, tracker: LiveTracker): Promise<Attempt> 
   tracker.connected();
   return new Promise<Attempt>((resolve) => {
     let fresh = 0;
-    let framed = false;
     let localReason = '';
     let error: unknown;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -216,14 +221,16 @@ function connectOnce(opts: LiveOptions, tracker: LiveTracker): Promise<Attempt> 
     };
     const onAbort = (): void => stop('stopped');
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    arm(opts.openTimeoutMs ?? 15_000, 'no first frame in time');
+    arm(opts.openTimeoutMs ?? 15_000, 'no handshake in time');
     ws.onopen = () => {
       // the only frame this client ever sends
       ws.send(JSON.stringify({ type: 'auth', session_api_key: opts.sessionApiKey }));
+      // No acknowledgement comes, and the first frame waits for the agent's current step ([api: agent-server]):
+      // open is up. A wrong key closes 4001; silence only reconnects after idleMs.
+      opts.onConnection?.('open', tracker.cursor === null ? 'replaying all events' : `replaying since ${tracker.cursor}`);
+      arm(opts.idleMs ?? 180_000, 'idle');
     };
     ws.onmessage = (ev: MessageEvent) => {
-      if (!framed) opts.onConnection?.('open', tracker.cursor === null ? 'replaying all events' : `replaying since ${tracker.cursor}`);
-      framed = true;
       arm(opts.idleMs ?? 180_000, 'idle');
       const event = parseEvent(ev.data);
       if (!event || error !== undefined) return;

@@ -6,6 +6,7 @@
  * terminal `execution_status` belongs to our run (or to a later one).
  */
 import type { OpenHandsClient } from './client.js';
+import { statusOfEvent } from './conversation.js';
 import { EXECUTION_TERMINAL } from './types.js';
 
 /** The event fields read here. */
@@ -51,9 +52,11 @@ export function ownRun(events: readonly RunEvent[], text: string): OwnRun {
 function withEnd(run: OwnRun): OwnRun {
   let end: string | undefined;
   for (const e of run.after) {
-    if (e.kind !== 'ConversationStateUpdateEvent' || e.key !== 'execution_status' || typeof e.value !== 'string') continue;
+    // an execution_status update, or a stored full_state snapshot ([api: events])
+    const status = e.kind === 'ConversationStateUpdateEvent' ? statusOfEvent(e) : undefined;
+    if (status === undefined) continue;
     // running again after an end means the run goes on
-    end = EXECUTION_TERMINAL.has(e.value) ? e.value : undefined;
+    end = EXECUTION_TERMINAL.has(status) ? status : undefined;
   }
   return end ? { ...run, end } : run;
 }

@@ -121,54 +121,98 @@ export async function sendStart(deps: StartDeps, body: StartRequest, opts: SendS
 }
 
 /**
- * A non-terminal start task that has not changed for this long is dead: nothing on the server
- * sweeps a start that was cancelled mid-way (the server gives a sandbox 2 minutes to boot, and
- * READY usually comes within 5–30 s), so such a task never moves again.
+ * How long a start task may sit in each phase before it is dead. The server saves a task only
+ * between phases, so `updated_at` stands still for a whole phase ([api: start-task]), and nothing sweeps a
+ * start that was cancelled mid-way ([api: start]): a task past its phase's limit never moves again.
+ * Each limit is the server's own bound for the phase plus a margin (BASE L414-416, L538-555;
+ * LS L522, L985-990): sandbox wait 120 s; clone 120 s and three 30 s git steps; the setup script
+ * 600 s (+5 s); conversation create 120 s. The runtime's /start (in WORKING) and skill loading
+ * have no bound upstream: five minutes each is ours.
  */
-export const STALE_START_MS = 5 * 60_000;
+export const PHASE_LIMIT_MS: Readonly<Record<string, number>> = {
+  WORKING: 5 * 60_000,
+  WAITING_FOR_SANDBOX: 4 * 60_000,
+  PREPARING_REPOSITORY: 6 * 60_000,
+  RUNNING_SETUP_SCRIPT: 12 * 60_000,
+  SETTING_UP_GIT_HOOKS: 3 * 60_000,
+  SETTING_UP_SKILLS: 5 * 60_000,
+  STARTING_CONVERSATION: 4 * 60_000,
+};
 
-/** Whether a task last changed longer ago than STALE_START_MS (by its updated_at). */
+/** A phase this client does not know (the service adds some over time) gets the longest limit. */
+const UNKNOWN_PHASE_LIMIT_MS = Math.max(...Object.values(PHASE_LIMIT_MS));
+
+export function phaseLimitMs(status: string): number {
+  return PHASE_LIMIT_MS[status] ?? UNKNOWN_PHASE_LIMIT_MS;
+}
+
+/** Whether a task has sat in its phase longer than the phase's limit (by its updated_at). */
 export function isStale(task: StartTask, now: number): boolean {
   if (START_TERMINAL.has(task.status)) return false;
   const updated = Date.parse(task.updated_at ?? task.created_at ?? '');
-  return Number.isFinite(updated) && now - updated > STALE_START_MS;
+  return Number.isFinite(updated) && now - updated > phaseLimitMs(task.status);
 }
 
 /**
- * The next start-task poll, by phase and elapsed time. The sandbox boot is the long phase
- * (READY never follows it directly), polled every 2.5 s; the later phases every 1.2 s, so READY
- * is seen ~0.6 s after it happens; past the first minute (a slow setup script) every 4 s, then
- * 8 s. A 12 s start costs ~9 requests. Jitter keeps concurrent runs on one key out of step;
- * `slowdown` grows after a 429.
+ * Start-task poll intervals by phase (ms). `alone`: no other start is under way on the account,
+ * so READY is seen ~0.6 s after it happens and a 12 s start costs ~10 reads. `shared`: other
+ * starts are under way (a burst), so the long phases (the sandbox boot, the clone, the setup
+ * script: up to 120 s, 120 s and 600 s on the server, [api: start-task]), after which READY never comes
+ * directly, are polled slowly, and only the short tail (git hooks, skills, the conversation
+ * create) fast. `max`: the most an interval grows to while its phase lasts.
  */
-export function startPollDelay(status: string, elapsedMs: number, random: () => number = Math.random, slowdown = 1): number {
-  let base: number;
-  if (elapsedMs >= 180_000) base = 8000;
-  else if (elapsedMs >= 60_000) base = 4000;
-  else if (status === 'WORKING') base = 1000;
-  else if (status === 'WAITING_FOR_SANDBOX') base = 2500;
-  else base = 1200;
-  return Math.round(base * slowdown * (0.9 + 0.2 * random()));
+const POLL: Readonly<Record<string, { alone: number; shared: number; max: number; long: boolean }>> = {
+  WORKING: { alone: 1000, shared: 4000, max: 8000, long: true },
+  WAITING_FOR_SANDBOX: { alone: 2500, shared: 8000, max: 15_000, long: true },
+  PREPARING_REPOSITORY: { alone: 1200, shared: 6000, max: 15_000, long: true },
+  RUNNING_SETUP_SCRIPT: { alone: 1200, shared: 6000, max: 30_000, long: true },
+  SETTING_UP_GIT_HOOKS: { alone: 1200, shared: 2000, max: 8000, long: false },
+  SETTING_UP_SKILLS: { alone: 1200, shared: 2000, max: 8000, long: false },
+  STARTING_CONVERSATION: { alone: 1200, shared: 1500, max: 8000, long: false },
+};
+const POLL_UNKNOWN = { alone: 1200, shared: 3000, max: 15_000, long: true };
+/**
+ * Up to this many starts under way on the account poll their long phases at the shared pace
+ * (about 7 reads a minute each); more stretch them so that together they stay near 30 a minute.
+ */
+export const CROWD_AT_FULL_PACE = 4;
+
+/**
+ * The next start-task poll, by phase and the time the task has been in it as we saw it: the
+ * phase's interval, growing by a quarter of the time in the phase up to its cap (a setup script
+ * that runs ten minutes is read every 30 s). `crowd`, the starts under way on the account when
+ * this one was sent (this one included; 1 = alone or not looked at), picks the pace and
+ * stretches the long phases beyond CROWD_AT_FULL_PACE, so a burst's polling does not grow with
+ * its size (the 100 requests a minute are shared, [api: rate-limits]). `slowdown` grows after a 429. Jitter
+ * of ±20 % keeps the runs of a burst out of step.
+ */
+export function startPollDelay(status: string, inPhaseMs: number, random: () => number = Math.random, slowdown = 1, crowd = 1): number {
+  const p = POLL[status] ?? POLL_UNKNOWN;
+  const base = crowd > 1 ? p.shared : p.alone;
+  const grown = Math.min(p.max, Math.max(base, inPhaseMs / 4)) * (p.long ? Math.max(1, crowd / CROWD_AT_FULL_PACE) : 1);
+  return Math.round(Math.min(grown, p.long ? 30_000 : p.max) * slowdown * (0.8 + 0.4 * random()));
 }
 
 /** Polls the start task until READY or ERROR. Unknown statuses count as in progress. */
 export async function waitForStartTask(
   deps: StartDeps,
   task: StartTask,
-  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void },
+  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number },
 ): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
   let current = task;
-  const started = now();
+  let phaseSince = now();
   let changedAt = now();
   let slowdown = 1;
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
-    // Unchanged for the limit, as we saw it or as the server's updated_at says (a re-attached task).
-    if (now() - changedAt > STALE_START_MS || isStale(current, now())) throw new DeadStartError(current, STALE_START_MS);
-    await sleep(Math.min(startPollDelay(current.status, now() - started, deps.random, slowdown), remaining), deps.signal);
+    // Past its phase's limit, as we saw it or as the server's updated_at says (a re-attached task).
+    if (now() - changedAt > phaseLimitMs(current.status) || isStale(current, now())) throw new DeadStartError(current, phaseLimitMs(current.status));
+    // A slow poll still comes soon after the phase's limit passes, so a dead start is called promptly.
+    const untilStale = Math.max(1000, phaseLimitMs(current.status) - (now() - changedAt) + 1000);
+    await sleep(Math.min(startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, opts.crowd), remaining, untilStale), deps.signal);
     let next: StartTask | null | undefined;
     try {
       [next] = await deps.client.getStartTasks([current.id]);
@@ -179,6 +223,7 @@ export async function waitForStartTask(
       continue;
     }
     if (!next) continue; // not visible yet: keep asking until the deadline
+    if (next.status !== current.status) phaseSince = now();
     if (next.status !== current.status || next.updated_at !== current.updated_at) {
       changedAt = now();
       opts.onTask(next);

@@ -75,6 +75,10 @@ function detailsBlock(r: Report, open: boolean): string {
     ...item('Sandbox', r.sandboxStatus, r.sandboxId),
     ...item('Agent', r.executionStatus),
     ...item('Comment key', r.key),
+    ...(r.queue && (r.queue.waitedMs > 0 || r.queue.paused.length)
+      ? [`- Sandbox queue: waited ${Math.round(r.queue.waitedMs / 1000)} s (max-sandboxes ${r.queue.limit})${r.queue.paused.length ? `; paused ${r.queue.paused.length} finished conversation(s) of this action to make room` : ''}`]
+      : []),
+    ...(r.spent ? [`- OpenHands requests: ${code(String(r.spent.requests))}${r.spent.tooMany ? ` (${r.spent.tooMany} answered 429: the account's 100 a minute were used up)` : ''}`] : []),
   ];
   return `<details${open ? ' open' : ''}><summary>Run details</summary>\n\n${rows.join('\n')}\n\n</details>`;
 }
@@ -115,7 +119,7 @@ export function renderReportMarkdown(r: Report, opts: MarkdownOptions = {}): str
   const phases = phaseLine(r);
   if (phases) parts.push(phases);
   if (r.followUpText !== undefined) parts.push(`Sent @${r.actor}'s new request to the conversation that was still open.`);
-  if (r.pushNote && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push(r.pushNote);
+  if (r.loopNote && r.status !== 'skipped' && r.status !== 'awaiting_approval') parts.push(r.loopNote);
   const items = facts(r);
   if (items.length) parts.push(items.map((i) => `- ${i}`).join('\n'));
   if (r.error) parts.push(`**What went wrong**\n\n\`\`\`text\n${neutralize(r.error).replace(/```/g, "'''")}\n\`\`\``);

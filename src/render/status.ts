@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../duration.js';
 import type { StartPhase } from '../openhands/types.js';
-import type { Report } from '../report.js';
+import { queuedLine, type Report } from '../report.js';
 import { handedOver, headline, STATUS } from '../status.js';
 
 /** The run followed the agent until it stopped, so "no pull request" is a fact, not a guess. */
@@ -34,6 +34,7 @@ const STEPS: readonly { readonly name: string; readonly phases: Readonly<Record<
 /** `✓ sandbox · ✓ repository · ◐ setup (git hooks) · ◌ conversation`, only while starting. */
 export function phaseLine(r: Report): string | undefined {
   if (r.final || (r.status !== 'pending' && r.status !== 'started')) return undefined;
+  if (r.queue?.waiting) return `⏳ **${queuedLine(r.queue.inUse, r.queue.limit)}** (max-sandboxes ${r.queue.limit}): starting as soon as one is free`;
   const phase = r.startTaskStatus ?? 'WORKING';
   const current = STEPS.findIndex((s) => phase in s.phases);
   if (current < 0 && phase !== 'READY') return `starting: \`${phase}\``; // a phase this version does not know

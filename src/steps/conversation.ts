@@ -25,7 +25,7 @@ export function viewPatch(v: ConversationView): Partial<Report> {
 /** Resumes a paused sandbox and waits until it runs (one read per ~3 s); a dead sandbox is an error. */
 export async function ensureRunning(s: Session, conversationId: string, known?: ConversationView): Promise<void> {
   const { run, client, reporter } = s;
-  let view = known ?? (await readConversation(client, conversationId));
+  let view = known ?? (await readConversation(client, conversationId, { sleep: run.sleep, signal: run.signal }));
   if (!view.conversation || view.sandboxStatus === 'RUNNING') return;
   const sandboxId = view.conversation.sandbox_id;
   const deadline = run.now() + run.cfg.readyTimeoutMs;
@@ -41,7 +41,7 @@ export async function ensureRunning(s: Session, conversationId: string, known?: 
     if (run.now() > deadline) throw new TimeoutError('The sandbox resuming', INPUT.readyTimeout, run.cfg.readyTimeoutMs);
     // The account's budget (100 requests a minute) is shared: no faster, and no event reads.
     await run.sleep(3000, run.signal);
-    view = await readConversation(client, conversationId, { events: false });
+    view = await readConversation(client, conversationId, { events: false, sleep: run.sleep, signal: run.signal });
   }
   await reporter.update(viewPatch(view));
 }

@@ -16,6 +16,7 @@ export function decide(cfg: Config, ctx: EventContext): TriggerDecision {
     return { run: true, why: `${ctx.comment?.author.login || ctx.sender.login} may be approving a held request` };
   }
   // A broken template is the workflow's bug: report it on the first event that would run.
-  checkPromptConfig(cfg, ctx);
+  // A failed workflow_run may still find its pull request (the CI fix loop, in the plan).
+  checkPromptConfig(cfg, ctx, { prLookup: true });
   return { run: true, why: pre.why };
 }

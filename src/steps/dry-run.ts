@@ -1,6 +1,8 @@
 /** A dry run: every decision and look-up of a real run, and nothing written anywhere. */
 import * as core from '@actions/core';
+import { randomUUID } from 'node:crypto';
 import { fillConversationUrl } from '../prompt.js';
+import { fence } from '../sanitize.js';
 import { renderComment } from '../render/comment.js';
 import { conversationUrl } from '../report.js';
 import type { Reporter } from '../reporter.js';
@@ -26,15 +28,29 @@ export function dryRunSummary(run: RunContext, plan: Plan, reporter: Reporter, h
   const body = run.secrets.redact(renderComment(r));
   const check = held ? 'none (nothing starts before an approval)' : checkRunPlan(run);
   core.info(`Dry run. Trigger: ${plan.why.trigger}. Permission: ${plan.why.permission}. Outcome: ${outcome}. Comment: ${comment}. Check run: ${check}.`);
-  core.info(`Prompt:\n${prompt}`);
-  core.info(`Comment body:\n${body}`);
+  echoUntrusted('Prompt', prompt);
+  echoUntrusted('Comment body', body);
   return [
     '### OpenHands · 🧪 Dry run',
     'No OpenHands request was made and nothing was written to GitHub.',
     `| | |\n|---|---|\n| Trigger | ${plan.why.trigger} |\n| Permission | ${plan.why.permission} |\n| Outcome | ${outcome} |\n| Repository | ${plan.work.repo} |\n| Branch | ${plan.work.branch ?? '(default)'} |\n| Comment | ${comment} |\n| Check run | ${check} |`,
-    `<details><summary>Prompt</summary>\n\n\`\`\`\`text\n${prompt}\n\`\`\`\`\n\n</details>`,
-    `<details><summary>Comment</summary>\n\n\`\`\`\`markdown\n${body}\n\`\`\`\`\n\n</details>`,
+    // Fences longer than any backtick run inside: untrusted text cannot close them.
+    `<details><summary>Prompt</summary>\n\n${fence(prompt, 'text')}\n\n</details>`,
+    `<details><summary>Comment</summary>\n\n${fence(body, 'markdown')}\n\n</details>`,
   ].join('\n\n');
+}
+
+/**
+ * Logs text that holds what outsiders wrote. A log line starting with `::` is a workflow
+ * command (`::add-mask::`, `::error::`, `::save-state::`…), so the runner's command processing
+ * is stopped around it with a token nobody can guess.
+ */
+export function echoUntrusted(label: string, text: string): void {
+  const token = randomUUID();
+  core.info(`${label}:`);
+  core.info(`::stop-commands::${token}`);
+  core.info(text);
+  core.info(`::${token}::`);
 }
 
 function outcomeOf(run: RunContext, plan: Plan, held: Held | undefined): string {

@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core';
 import { OUTPUT } from '../constants.js';
+import type { Spent } from '../openhands/client.js';
 import type { SecretBox } from '../redact.js';
 import type { Reporter } from '../reporter.js';
 import { STATUS, type RunStatus } from '../status.js';
@@ -28,7 +29,7 @@ export type RunEnd =
   /** A refusal over a cross-run limit wrote its own comment, outputs and summary (src/limits/refuse.ts). */
   | { readonly kind: 'written' };
 
-export async function endRun(end: RunEnd, io: { readonly secrets: SecretBox; readonly run?: RunContext }): Promise<void> {
+export async function endRun(end: RunEnd, io: { readonly secrets: SecretBox; readonly run?: RunContext; readonly spent?: Spent }): Promise<void> {
   const redact = (text: string): string => io.secrets.redact(text);
   switch (end.kind) {
     case 'finalized':
@@ -46,8 +47,10 @@ export async function endRun(end: RunEnd, io: { readonly secrets: SecretBox; rea
       return;
     case 'reported': {
       const { reporter, checks } = end;
-      // The check run's id goes into the marker: a finalize run completes it (src/finalize/).
-      await reporter.update({ final: true, ...(checks?.id !== undefined ? { checkRunId: checks.id } : {}) }, { force: true });
+      // What the run spent of the shared request budget (summary, details); the check run's id goes
+      // into the marker: a finalize run completes it (src/finalize/).
+      const spent = io.spent ? { spent: io.spent } : {};
+      await reporter.update({ final: true, ...spent, ...(checks?.id !== undefined ? { checkRunId: checks.id } : {}) }, { force: true });
       await checks?.complete(reporter.report);
       reporter.writeOutputs();
       if (end.startedNothing) {

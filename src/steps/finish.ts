@@ -19,6 +19,7 @@ import { STATUS } from '../status.js';
 import { viewPatch } from './conversation.js';
 import { watchLive, type LiveWatch } from './live-watch.js';
 import { log, type Session } from './run.js';
+import { redactCredentials } from '../redact.js';
 
 /** How long a follow-up waits to see the agent start again before trusting an unchanged end state. */
 export const FOLLOW_UP_SETTLE_MS = 90_000;
@@ -65,7 +66,7 @@ export async function waitFinished(s: Session, conversationId: string, opts: Wai
   const { run, reporter, client } = s;
   const { followUp } = opts;
   const cap = run.cfg.maxCost;
-  const first = await readConversation(client, conversationId);
+  const first = await readConversation(client, conversationId, { sleep: run.sleep, signal: run.signal });
   // After a follow-up, the replay starts at the mark: our message and all after it.
   const live = watchLive(s, conversationId, agentTarget(first.conversation, conversationId), followUp?.after?.timestamp || undefined);
   let last = '';
@@ -128,6 +129,11 @@ export interface EndOptions {
   readonly findPrElsewhere?: AgentPrLookup;
 }
 
+/** Why a person's pause in the web app ends the run ([api: statuses]): not success, and not worth waiting for. */
+export const USER_PAUSED_WHY =
+  'Someone paused the conversation in the OpenHands web app (execution_status: paused), and nothing resumes it by itself. ' +
+  'Resume it there to let the agent go on (its sandbox was left as it is), or re-run this workflow.';
+
 /** Why a sandbox taken away mid-run ends the conversation ([api: auto-pause]). */
 export function interruptedWhy(sandboxStatus: string): string {
   return (
@@ -144,6 +150,7 @@ export function interruptedWhy(sandboxStatus: string): string {
  */
 export async function endPatch(s: Session, conversationId: string, view: ConversationView, ending: Ending, opts: EndOptions = {}): Promise<Partial<Report>> {
   if (ending.kind === 'interrupted') return { ...viewPatch(view), status: 'interrupted', error: interruptedWhy(ending.sandboxStatus) };
+  if (ending.kind === 'user-paused') return { ...viewPatch(view), ...costPatch(view, opts.live?.cost()), status: 'interrupted', error: USER_PAUSED_WHY };
   const finalMessage = await answer(s, conversationId, view, opts.followUp, opts.own);
   const status = statusFromExecution(view.executionStatus, view.sandboxStatus);
   const agentPr = await agentPullRequest(s, conversationId, opts.live, finalMessage, opts.findPrElsewhere);
@@ -151,7 +158,8 @@ export async function endPatch(s: Session, conversationId: string, view: Convers
     ...viewPatch(view),
     ...costPatch(view, opts.live?.cost()),
     status,
-    finalMessage: finalMessage || undefined,
+    // Published (comment, summary, output): credentials the agent was made to print do not go with it.
+    finalMessage: finalMessage ? redactCredentials(finalMessage) : undefined,
     ...(agentPr ? { agentPr } : {}),
     ...(STATUS[status].failing ? { error: `The agent ended as ${view.executionStatus ?? `sandbox ${view.sandboxStatus}`}` } : {}),
   };

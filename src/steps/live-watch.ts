@@ -8,6 +8,9 @@ import type { AgentServerTarget } from '../openhands/agent-server.js';
 import { followLive, type LiveEvent } from '../openhands/live.js';
 import type { Session } from './run.js';
 
+/** After the socket kept failing, the next try this much later (polling meanwhile). */
+export const LIVE_RETRY_MS = 120_000;
+
 export interface LiveWatch {
   /** whether the socket is following the conversation now */
   up(): boolean;
@@ -32,7 +35,9 @@ export function watchLive(s: Session, conversationId: string, target: AgentServe
     if (poke) poke();
     else pending = true;
   };
-  if (target) {
+  const seen = new Set<string>();
+  const follow = (): void => {
+    if (!target || stopped.signal.aborted || s.run.signal.aborted) return;
     const cap = s.run.cfg.maxCost;
     followLive({
       baseUrl: target.baseUrl,
@@ -40,7 +45,12 @@ export function watchLive(s: Session, conversationId: string, target: AgentServe
       sessionApiKey: target.sessionApiKey,
       signal: AbortSignal.any([s.run.signal, stopped.signal]),
       since,
-      onEvent: (e) => events.push(e),
+      onEvent: (e) => {
+        // a later attempt replays what an earlier one saw
+        if (seen.has(e.id)) return;
+        seen.add(e.id);
+        events.push(e);
+      },
       onStatus: () => nudge(),
       onStats: (st) => {
         cost = st.cost;
@@ -57,13 +67,17 @@ export function watchLive(s: Session, conversationId: string, target: AgentServe
         up = false;
         if (end.reason !== 'aborted') core.info(`Live events unavailable (${end.reason}${'detail' in end ? `: ${end.detail}` : ''}); polling instead`);
         nudge();
+        // A socket that kept failing may work again later (a restarted runtime): try again, slowly.
+        // A wrong key or an unknown conversation will not change.
+        if (end.reason === 'failed') setTimeout(follow, LIVE_RETRY_MS).unref();
       },
       (error: unknown) => {
         up = false;
         core.debug(`Live events stopped: ${(error as Error).message}`);
       },
     );
-  }
+  };
+  follow();
   return {
     up: () => up,
     cost: () => cost,

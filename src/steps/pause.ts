@@ -37,17 +37,24 @@ export function ownSandbox(r: Pick<Report, 'sandboxId' | 'conversationId' | 'san
   return r.sandboxShared === false ? r.sandboxId : undefined;
 }
 
+/** What stopSpending did: the note for the report, and whether the sandbox is now paused. */
+export interface Stopped {
+  readonly note: string;
+  readonly paused: boolean;
+}
+
 /**
- * Pauses the sandbox when the status and inputs ask for it; returns the note for the report:
- * that it was paused, or why it was left running.
+ * Pauses the sandbox when the status and inputs ask for it; says what it did: that the sandbox was
+ * paused, or why it was left running (the caller patches its Report).
  */
-export async function stopSpending(r: Report, cfg: Config): Promise<string | undefined> {
+export async function stopSpending(r: Readonly<Report>, cfg: Config): Promise<Stopped | undefined> {
+  const left = (note: string): Stopped => ({ note, paused: false });
   const reason = pauseReason(r.status, cfg);
   if (!reason || !cfg.apiKey) return undefined;
   if (!r.conversationId) {
     // An older server picks the conversation id itself and tells it only at READY ([api: ids]).
     return r.sandboxId
-      ? `the sandbox ${r.sandboxId} was left running (${reason} asked to pause it): the service had not yet said which conversation it serves, so it could not be told apart from a shared one`
+      ? left(`the sandbox ${r.sandboxId} was left running (${reason} asked to pause it): the service had not yet said which conversation it serves, so it could not be told apart from a shared one`)
       : undefined;
   }
   const sandboxId = ownSandbox(r);
@@ -55,15 +62,20 @@ export async function stopSpending(r: Report, cfg: Config): Promise<string | und
     core.warning(
       `Sandbox ${r.sandboxId} is left running: it is shared with other conversations of the account (or that could not be checked), and pausing it would stop them too.`,
     );
-    return `the sandbox ${r.sandboxId} was left running: it is shared with other conversations, which a pause would stop too`;
+    return left(`the sandbox ${r.sandboxId} was left running: it is shared with other conversations, which a pause would stop too`);
   }
   try {
-    await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId);
-    r.sandboxStatus = 'PAUSED';
-    return `the sandbox was paused so it stops costing money (${reason})`;
+    await pauseSandboxNow(cfg.baseUrl, cfg.apiKey, sandboxId, { quick: r.status === 'cancelled' });
+    return { note: `the sandbox was paused so it stops costing money (${reason})`, paused: true };
   } catch (error) {
     core.warning(`Could not pause the sandbox ${sandboxId}: ${getErrorMessage(error)}`);
-    return `the sandbox ${sandboxId} could not be paused and may still be running`;
+    if (!r.sandboxId && r.startTaskId && !['READY', 'ERROR'].includes(r.startTaskStatus ?? '')) {
+      // The start had made no sandbox yet, and may still make one (a late one is watched for, ready.ts).
+      return left(
+        `the start task ${r.startTaskId} had not made its sandbox yet and may still make one: if the sandbox ${sandboxId} appears, pause it in the OpenHands web app (or POST /api/v1/sandboxes/${sandboxId}/pause) so it stops costing money`,
+      );
+    }
+    return left(`the sandbox ${sandboxId} could not be paused and may still be running`);
   }
 }
 

@@ -15,7 +15,9 @@ import { findStickyComment, type CommentTarget, type StickyComment } from '../gi
 import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/issues.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { checkActors, type PermissionDecision } from '../triggers.js';
+import { assertOwnComment } from './identity.js';
 import type { Plan, RunContext } from './run.js';
+import { planCiFix } from './ci-fix.js';
 import { since } from './since.js';
 
 export type Planned =
@@ -91,14 +93,18 @@ export async function plan(run: RunContext): Promise<Planned> {
       const res = resolveApproval(g.held, heldText, g.approver, subject, g.subjectDigest);
       // Approved either way: the marker stops waiting, and the comment records who approved.
       const approval: ApprovalState = { held: g.held, approvedBy: g.approver, approvedAt: run.now() };
+      assertOwnComment(run, found?.sticky?.state, work);
       const base = { work, commentTarget: found?.target, sticky: found?.sticky, why, approval };
       if (!res.ok) return { kind: 'hold', plan: { ...base, prompt: '' }, status: 'skipped', why: res.why };
       return { kind: 'run', plan: { ...base, prompt: buildPrompt(cfg, ctx, work, res.request), approved: res.request } };
     }
     case 'run': {
+      const ciFix = await planCiFix(run, why);
+      if (ciFix) return ciFix;
       const work = settled(workResult);
       let found: Found = settled(stickyResult);
       if (subjectNumber === undefined) found = await findSticky(run, owner, repo, await trackingIssue(run, owner, repo));
+      assertOwnComment(run, found?.sticky?.state, work);
       const { headSha, delta } = await since(run, found?.sticky);
       return {
         kind: 'run',

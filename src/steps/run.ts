@@ -7,13 +7,15 @@ import * as core from '@actions/core';
 import type { ApprovalState, ApprovedRequest } from '../approval.js';
 import type { Config } from '../config.js';
 import type { CommentTarget, StickyComment } from '../github/comments.js';
-import type { EventContext } from '../github/event.js';
+import type { EventContext, Subject } from '../github/event.js';
 import type { Octokit } from '../github/octokit.js';
 import { react, type Reaction } from '../github/reactions.js';
 import { getErrorMessage } from '../errors.js';
 import type { OpenHandsClient } from '../openhands/client.js';
 import type { WorkTarget } from '../prompt.js';
 import type { PushDelta } from '../push-delta.js';
+import type { FixState } from '../ci-fix.js';
+import type { CiFailure } from './ci-fix.js';
 import type { SecretBox } from '../redact.js';
 import type { Reporter } from '../reporter.js';
 import type { Sleep } from '../retry.js';
@@ -47,6 +49,12 @@ export interface Plan {
   readonly headSha?: string;
   /** what is new since the head the last review covered: the prompt and a follow-up say it */
   readonly delta?: PushDelta;
+  /** the pull request a workflow_run is about (steps/ci-fix.ts): the run's subject from here on */
+  readonly subject?: Subject;
+  /** the CI fix loop's counter after this run, for the marker */
+  readonly fix?: FixState;
+  /** the CI failure this run asks the agent to fix */
+  readonly ci?: CiFailure;
 }
 
 /** A run that talks to OpenHands. */
@@ -57,6 +65,12 @@ export interface Session {
   readonly client: OpenHandsClient;
 }
 
+
+/** When READY must have come: ready-timeout after the run began, not counting a wait in the sandbox queue. */
+export function readyDeadline(s: Pick<Session, 'run' | 'reporter'>): number {
+  const r = s.reporter.report;
+  return r.startedAt + (r.queue?.waitedMs ?? 0) + s.run.cfg.readyTimeoutMs;
+}
 
 /** Redacted log line. */
 export function log(run: Pick<RunContext, 'secrets'>, message: string): void {

@@ -15,6 +15,8 @@ export interface Started {
   readonly proposedId: string;
   /** true when an earlier attempt of this run made the task */
   readonly reattached: boolean;
+  /** starts under way on the account when this one was sent, its own included (1 when unknown) */
+  readonly crowd?: number;
 }
 
 /**

@@ -7,7 +7,10 @@ import * as core from '@actions/core';
 import { checkLimits } from '../limits/check.js';
 import { pastRuns } from '../limits/ledger.js';
 import { refuseOverLimit } from '../limits/refuse.js';
+import { fixNote } from '../ci-fix.js';
 import { pushNote } from '../push-delta.js';
+import type { Report } from '../report.js';
+import { stepFingerprint } from './identity.js';
 import { OpenHandsClient } from '../openhands/client.js';
 import { Reporter } from '../reporter.js';
 import { act } from './act/choose.js';
@@ -89,6 +92,7 @@ function newReporter(run: RunContext, plan: Plan, limits?: string): Reporter {
       runUrl: ctx.runUrl,
       runId: ctx.runId,
       runAttempt: ctx.runAttempt,
+      step: stepFingerprint(run, plan.work),
       startedAt: run.now(),
       updatedAt: run.now(),
       actor: ctx.comment?.author.login || ctx.sender.login || ctx.actor,
@@ -98,7 +102,7 @@ function newReporter(run: RunContext, plan: Plan, limits?: string): Reporter {
       runs: pastRuns(plan.sticky?.state, ctx.runId, run.now()),
       ...(limits ? { limits } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
-      ...pushFields(plan),
+      ...loopFields(plan),
     },
     {
       octokit: cfg.dryRun ? undefined : run.octokit,
@@ -115,8 +119,13 @@ function newReporter(run: RunContext, plan: Plan, limits?: string): Reporter {
   );
 }
 
-/** Review that follows pushes: the head this run covers (else the last reviewed one stays), and what it covers. */
-function pushFields(plan: Plan): { headSha?: string; pushNote?: string } {
+/**
+ * The loops' marker fields: the head a review covers (else the last reviewed one stays), the CI
+ * fix counter (else the comment's stays), and what this run covers.
+ */
+function loopFields(plan: Plan): Pick<Report, 'headSha' | 'fix' | 'loopNote'> {
   const headSha = plan.headSha ?? plan.sticky?.state?.headSha;
-  return { ...(headSha ? { headSha } : {}), ...(plan.delta ? { pushNote: pushNote(plan.delta) } : {}) };
+  const fix = plan.fix ?? plan.sticky?.state?.fix;
+  const note = plan.delta ? pushNote(plan.delta) : plan.ci ? fixNote(plan.ci) : undefined;
+  return { ...(headSha ? { headSha } : {}), ...(fix ? { fix } : {}), ...(note ? { loopNote: note } : {}) };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_ROOT } from './harness.ts';
 
 const demo = (story: string) =>
-  spawnSync(process.execPath, [path.join(ACTION_ROOT, 'scripts/demo.ts'), '--story', story], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  spawnSync(process.execPath, [path.join(ACTION_ROOT, 'scripts/demo.ts'), '--story', story], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 140_000 });
 
 describe('npm run demo', () => {
   it('label (the quick start): ready once the agent works, then the finalize run finds the agent PR like a real one', () => {
@@ -14,7 +14,7 @@ describe('npm run demo', () => {
     expect(r.stdout).toMatch(/status\s+ready/);
     expect(r.stdout).toMatch(/finalized\s+1/);
     expect(r.stdout).toContain('Pull request opened by the agent:** [octo-org/octo-repo#42]');
-  });
+  }, 150_000);
 
   it.each([
     ['mention', /status\s+followed_up/],
@@ -26,5 +26,5 @@ describe('npm run demo', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(shows);
     expect(r.stdout).toContain('The story went as told');
-  });
+  }, 150_000);
 });

@@ -390,6 +390,72 @@ export function prSynchronize(opts: PrSynchronizeOptions): WithAction<'pull_requ
   return p as unknown as WithAction<'pull_request', 'synchronize'>;
 }
 
+export interface WorkflowRunCompletedOptions extends RepoOpts {
+  /** the upstream run's id; default 30433642 */
+  id?: number;
+  /** default 1 */
+  runAttempt?: number;
+  /** the workflow's name; default CI */
+  name?: string;
+  /** default failure */
+  conclusion?: 'failure' | 'success' | 'timed_out' | 'cancelled';
+  headSha: string;
+  /** default 'changes' */
+  headBranch?: string;
+  /** the pull request GitHub names in `pull_requests` (none for a fork's run, as on GitHub) */
+  pullNumber?: number;
+  /** the head repository is a fork `fork-user/<name>`; `pull_requests` is then empty */
+  fork?: boolean;
+  /** who caused the upstream run (workflow_run.actor); default Codertocat */
+  actor?: string;
+  /** who re-ran it (workflow_run.triggering_actor); default the actor */
+  triggeringActor?: string;
+  /** payload.sender; default the triggering actor */
+  sender?: string;
+}
+/** Starts from the first `workflow_run` example with action `completed` and an actor: a run of the CI workflow on a pull request. */
+export function workflowRunCompleted(opts: WorkflowRunCompletedOptions): WithAction<'workflow_run', 'completed'> {
+  const p = retarget(webhookExample('workflow_run', { action: 'completed', predicate: (e) => Boolean(e.workflow_run.actor) }), opts);
+  const repository = obj(p, 'repository');
+  const full = String(repository['full_name']);
+  const [, name = ''] = full.split('/');
+  const run = obj(p, 'workflow_run');
+  const id = opts.id ?? 30433642;
+  const headBranch = opts.headBranch ?? 'changes';
+  run['id'] = id;
+  run['run_attempt'] = opts.runAttempt ?? 1;
+  run['name'] = opts.name ?? 'CI';
+  run['event'] = 'pull_request';
+  run['status'] = 'completed';
+  run['conclusion'] = opts.conclusion ?? 'failure';
+  run['head_sha'] = opts.headSha;
+  run['head_branch'] = headBranch;
+  run['html_url'] = `https://github.com/${full}/actions/runs/${id}`;
+  run['url'] = `https://api.github.com/repos/${full}/actions/runs/${id}`;
+  run['jobs_url'] = `${String(run['url'])}/jobs`;
+  run['logs_url'] = `${String(run['url'])}/logs`;
+  const headCommit = obj(run, 'head_commit');
+  headCommit['id'] = opts.headSha;
+  const actor = opts.actor ?? 'Codertocat';
+  run['actor'] = webhookUser(actor);
+  run['triggering_actor'] = webhookUser(opts.triggeringActor ?? actor);
+  if (opts.fork) {
+    const forkRepo = repositoryFor(repository, `fork-user/${name}`, String(repository['default_branch']));
+    forkRepo['fork'] = true;
+    forkRepo['owner'] = webhookUser('fork-user', 'User');
+    run['head_repository'] = forkRepo;
+  } else {
+    run['head_repository'] = structuredClone(repository);
+  }
+  const repoRef = { id: repository['id'], url: `https://api.github.com/repos/${full}`, name };
+  run['pull_requests'] =
+    opts.pullNumber !== undefined && !opts.fork
+      ? [{ url: `https://api.github.com/repos/${full}/pulls/${opts.pullNumber}`, id: opts.pullNumber, number: opts.pullNumber, head: { ref: headBranch, sha: opts.headSha, repo: repoRef }, base: { ref: String(repository['default_branch']), sha: 'f'.repeat(40), repo: repoRef } }]
+      : [];
+  setSender(p, opts.sender ?? opts.triggeringActor ?? actor);
+  return p as unknown as WithAction<'workflow_run', 'completed'>;
+}
+
 export interface IssueCommentOptions extends RepoOpts {
   body: string;
   /** The comment is on a pull request (issue.pull_request is set). */

@@ -5,7 +5,10 @@
  * budget. Built dist, real sockets, the emulator in its [api: sources] model.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { STALE_START_MS } from '../../src/openhands/start.ts';
+import { phaseLimitMs } from '../../src/openhands/start.ts';
+
+/** WAITING_FOR_SANDBOX's limit ([api: start-task]) */
+const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 import type { RecordedRequest } from '../emulator/server.ts';
 import { issueComment, issueLabeled, workflowDispatch } from './payloads.ts';
 import { API_KEY, world, type World } from './world.ts';
@@ -74,7 +77,7 @@ describe('the start survives cut connections ([api: start])', () => {
 });
 
 describe('dead start tasks ([api: start]: nothing sweeps a start that stopped)', () => {
-  it('a re-run does not re-attach to a task that has not moved for longer than STALE_START_MS: a new start under a new id', async () => {
+  it('a re-run does not re-attach to a task that has not moved for longer than its phase limit: a new start under a new id', async () => {
     const { emu, run, starts } = await open();
     // The sandbox never comes: the task sits in WAITING_FOR_SANDBOX.
     emu.setDefaultScenario({ phaseMs: 20, phaseDurations: { WAITING_FOR_SANDBOX: 3_600_000 } });
@@ -109,10 +112,10 @@ describe('dead start tasks ([api: start]: nothing sweeps a start that stopped)',
     const r = await running;
     expect(r.code).toBe(1);
     expect(r.outputs.status).toBe('error');
-    const dead = /has been at WAITING_FOR_SANDBOX for over 5 minutes without a change: the service lost this start/;
+    const dead = /has been at WAITING_FOR_SANDBOX for over 4 minutes without a change, longer than the service itself allows that phase: the service lost this start/;
     expect(r.annotations.errors.join('\n')).toMatch(dead);
     expect(gh.commentsOn(1)[0]?.body).toMatch(dead);
-    expect(r.exitedAt - agedAt).toBeLessThan(8000); // the next poll tells, not the 5-minute ready-timeout
+    expect(r.exitedAt - agedAt).toBeLessThan(8000); // the next poll tells, not the ready-timeout
     expect(starts()).toBe(1);
     // The sandbox the lost start asked for would run on, unused: it is the conversation's own, so it is paused.
     const sandboxId = emu.tasks[0]?.sandbox_id as string;

@@ -237,3 +237,48 @@ describe('an approval approves exactly the request it was given for', () => {
     expect(own.outputs.status, own.stdout).toBe('ready');
   });
 });
+
+describe('nothing untrusted is echoed raw', () => {
+  it('a dry run logs a comment whose lines start with `::` as text: no command runs, no state is planted, the post step does nothing', async () => {
+    const evil = '@openhands fix it\n::error::pwned\n::add-mask::Thanks\n::save-state name=comment::{"owner":"octo-org","repo":"octo-repo","issueNumber":1,"key":"k","report":{"status":"started","final":false}}\n````\n::warning::out of the fence';
+    const payload = issueComment({ body: evil, sender: 'Codertocat' });
+    const run = await w.run({ event: 'issue_comment', payload, inputs: { 'dry-run': 'true' } });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('::error::pwned'); // logged, as text
+    expect(run.commands.filter((c) => /pwned|Thanks|out of the fence|"issueNumber"/.test(c.message))).toEqual([]);
+    expect(run.state.comment ?? '').toBe('');
+    // The summary's fence is longer than the comment's backtick run.
+    expect(run.summary).toMatch(/`````text\n[\s\S]*````\n[\s\S]*\n`````/);
+    const post = await w.run({ event: 'issue_comment', payload, inputs: { 'dry-run': 'true' }, phase: 'post', state: { ...run.state, comment: '{"owner":"octo-org","repo":"octo-repo","issueNumber":1,"key":"k","report":{"status":"started","final":false}}' } });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain('Dry run: the post step does nothing');
+    expect(w.gh.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/graphql'))).toEqual([]);
+  });
+});
+
+describe("credentials in the agent's final message", () => {
+  it('are redacted, visibly, from the comment, the summary and the output', async () => {
+    const secrets = [
+      `ghp_${'A1b2'.repeat(9)}`,
+      `github_pat_${'x9'.repeat(20)}`,
+      `sk-ant-api03-${'Zz9_'.repeat(10)}`,
+      `sk-proj-${'q'.repeat(40)}`,
+      'AKIAIOSFODNN7EXAMPLE',
+      `xoxb-1234567890-${'a'.repeat(24)}`,
+      `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${'s'.repeat(43)}`,
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----',
+      `AIza${'B'.repeat(35)}`,
+    ];
+    const message = `Done. I found these in the sandbox:\n${secrets.join('\n')}\nSee the PR.`;
+    w.emu.setDefaultScenario({ phaseMs: 20, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 300, status: 'finished' }], finalMessage: message });
+    const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', sender: 'Codertocat' }), inputs: { wait: 'finished' } });
+    expect(run.code, run.stdout).toBe(0);
+    const comment = w.gh.commentsOn(1).find((c) => c.user.login === 'github-actions[bot]')?.body ?? '';
+    for (const where of [comment, run.summary, run.outputs['final-message'] ?? '']) {
+      expect(where).toContain('Done. I found these in the sandbox:');
+      expect(where).toContain('[redacted GitHub token]');
+      expect(where).toContain('[redacted private key]');
+      for (const s of secrets) expect(where).not.toContain(s.split('\n')[1] ?? s);
+    }
+  });
+});

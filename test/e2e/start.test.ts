@@ -142,10 +142,20 @@ describe('failures', () => {
   it('an HTML answer is a clear error naming the URL', async () => {
     const emuUrl = w.emu.url;
     w.emu.addFault({ method: 'POST', path: '/api/v1/app-conversations', kind: 'html', times: 10 });
-    const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }) });
+    // max-sandboxes: 0, so the start is the run's first OpenHands request (no look at the account)
+    const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }), inputs: { 'max-sandboxes': '0' } });
     expect(run.code).toBe(1);
     // The first answer of the run: most likely a wrong base-url, so the input is named too (issue 19).
     expect(run.annotations.errors.join('\n')).toMatch(new RegExp(`Input 'base-url': ${emuUrl}/api/v1/app-conversations answered with a web page \\(HTML\\)`));
+  });
+
+  it('an HTML answer to the first request, the look at the account, names base-url too', async () => {
+    const emuUrl = w.emu.url;
+    w.emu.addFault({ method: 'GET', path: '/api/v1/sandboxes/search', kind: 'html', times: 10 });
+    const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }) });
+    expect(run.code).toBe(1);
+    expect(run.annotations.errors.join('\n')).toMatch(new RegExp(`Input 'base-url': ${emuUrl}/api/v1/sandboxes/search\\?limit=100 answered with a web page \\(HTML\\)`));
+    expect(w.starts()).toBe(0);
   });
 });
 

@@ -1,7 +1,8 @@
 // The agent server's events WebSocket, /sockets/events/{conversation_id} ([api: agent-server]; SDK sockets.py).
 // Order on connect, as in the SDK: auth (query/header before the handshake, else the first frame
-// within authTimeoutMs) → 4004 for an unknown conversation → 1013 past maxSubscribers → a fresh,
-// unstored `full_state` snapshot → the replay (resend_mode) → live events, one JSON text frame each.
+// within authTimeoutMs) → 4004 for an unknown conversation → 1013 past maxSubscribers → subscribed
+// (live events flow from here) → once the agent's current step frees the state lock, a fresh,
+// unstored `full_state` snapshot → the replay (resend_mode); one JSON text frame each ([api: agent-server]).
 // Every later client frame is run as a user message, except a repeated auth frame (ignored, v1.37.1).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -149,21 +150,29 @@ export class EventSockets {
     if (!conv) return this.closeWith(entry, 4004, 'Conversation not found');
     const subscribers = [...this.open].filter((o) => o.subscribed && o.hex === entry.hex).length;
     if (subscribers >= this.opts.maxSubscribers) return this.closeWith(entry, 1013, 'Too many connections for this conversation');
+    // The subscription is registered first, so live events flow at once; the `full_state` snapshot
+    // is built under the state lock, which the agent's current step holds ([api: agent-server], AS
+    // event_service.py L657-666, L789-818): it (and the replay after it) can come minutes later,
+    // after live events published meanwhile. No acknowledgement, no keepalive.
     entry.subscribed = true;
-    // subscribe_to_events pushes the current state first: a new event each time, never stored
-    this.send(entry, {
-      id: randomUUID(),
-      timestamp: this.stamp(conv),
-      source: 'environment',
-      kind: 'ConversationStateUpdateEvent',
-      key: 'full_state',
-      value: { id: conv.id, execution_status: conv.execStatus, stats: this.engine.statsJson(conv) },
-    });
-    const q = entry.rec.query;
-    const mode = q.get('resend_mode');
-    const since = mode === 'since' ? naiveFilter(q.get('after_timestamp')) : null;
-    if (mode === 'all' || since !== null)
-      for (const e of this.engine.allEvents(conv)) if (since === null || String(e.timestamp) >= since) this.send(entry, e);
+    const snapshotThenReplay = (): void => {
+      if (!entry.subscribed || !this.engine.conversations.has(conv.id)) return;
+      // subscribe_to_events pushes the current state first: a new event each time, never stored
+      this.send(entry, {
+        id: randomUUID(),
+        timestamp: this.stamp(conv),
+        source: 'environment',
+        kind: 'ConversationStateUpdateEvent',
+        key: 'full_state',
+        value: { id: conv.id, execution_status: conv.execStatus, stats: this.engine.statsJson(conv) },
+      });
+      const q = entry.rec.query;
+      const mode = q.get('resend_mode');
+      const since = mode === 'since' ? naiveFilter(q.get('after_timestamp')) : null;
+      if (mode === 'all' || since !== null)
+        for (const e of this.engine.allEvents(conv)) if (since === null || String(e.timestamp) >= since) this.send(entry, e);
+    };
+    this.engine.afterLock(conv, snapshotThenReplay);
   }
 
   private notice(n: EngineNotice): void {

@@ -115,6 +115,58 @@ export class Engine extends Lifecycle {
     }
   }
 
+  /**
+   * When the agent's state lock is free (service time). `agent.step` holds it for a whole LLM call
+   * plus tool run ([api: follow-ups], SDK local_conversation.py L1719-1726, L1819-1890): while the agent runs
+   * with `stepMs`, the current step ends when the next dated step of the run is due. Adding a message and building
+   * a socket's `full_state` snapshot ([api: agent-server]) both wait for it.
+   */
+  lockFreeAt(conv: Conversation): number {
+    const run = conv.run;
+    // Steps have a length only with `stepMs`; without it they are instants (and the lock is free).
+    if (!run || run.waiting || conv.execStatus !== 'running' || !conv.scenario.stepMs) return now();
+    return Math.max(now(), run.steps[0]?.due ?? now());
+  }
+
+  /** Waiters for the state lock, per conversation: run when the current step has ended. */
+  private readonly lockWaiters = new Map<string, Array<() => void>>();
+
+  /** Runs `fn` once the agent's current step has ended and its events are out (at once when nothing holds the lock). */
+  afterLock(conv: Conversation, fn: () => void): void {
+    if (this.lockFreeAt(conv) <= now()) return fn();
+    const list = this.lockWaiters.get(conv.id) ?? [];
+    list.push(fn);
+    this.lockWaiters.set(conv.id, list);
+  }
+
+  private releaseLock(conv: Conversation): void {
+    const list = this.lockWaiters.get(conv.id);
+    if (!list) return;
+    this.lockWaiters.delete(conv.id);
+    for (const fn of list) fn();
+  }
+
+  /**
+   * A person paused the conversation in the web app ([api: statuses]): the agent stops after its current
+   * step, `execution_status` is `paused`, and nothing resumes it by itself. The sandbox runs on.
+   */
+  userPause(conv: Conversation): void {
+    if (conv.execStatus === 'paused' || TERMINAL_EXECUTION.includes(conv.execStatus)) return;
+    this.cancelRun(conv);
+    this.setExec(conv, 'paused');
+  }
+
+  /**
+   * The webhook subscriber is (re)attached (start, every resume): the agent server pushes it a
+   * `full_state` snapshot, stored as an event ([api: events], AS conversation_service.py L2020-2045).
+   */
+  private storeSnapshot(conv: Conversation): void {
+    this.emit(conv, 'environment', 'ConversationStateUpdateEvent', {
+      key: 'full_state',
+      value: { id: dashed(conv.id), execution_status: conv.execStatus, stats: statsJson(conv) },
+    });
+  }
+
   /** PATCH /app-conversations/{id}: the app-server row only ([api: titles]). */
   update(conv: Conversation, fields: Json): void {
     if (typeof fields.title === 'string') conv.title = fields.title;
@@ -151,12 +203,22 @@ export class Engine extends Lifecycle {
     return taskJson(task);
   }
 
-  sandboxJson(sb: Sandbox): Json {
-    return sandboxJson(sb, this.agentUrl(sb.id));
+  /**
+   * `lookup`: rendered for an API answer, which asks the runtime API for the sandbox's status. When
+   * that call fails, the service falls back to no runtime info, which reads as MISSING ([api: statuses],
+   * RS L63-69, L211-229, L350-370): the sandbox itself is unchanged.
+   */
+  sandboxJson(sb: Sandbox, lookup = false): Json {
+    return sandboxJson(this.looked(sb, lookup) ?? sb, this.agentUrl(sb.id));
   }
 
-  conversationJson(conv: Conversation): Json {
-    return conversationJson(conv, this.sandboxes.get(conv.sandboxId), this.agentUrl(conv.sandboxId));
+  conversationJson(conv: Conversation, lookup = false): Json {
+    return conversationJson(conv, this.looked(this.sandboxes.get(conv.sandboxId), lookup), this.agentUrl(conv.sandboxId));
+  }
+
+  private looked(sb: Sandbox | undefined, lookup: boolean): Sandbox | undefined {
+    if (!sb || !lookup || sb.status === 'MISSING' || !this.runtimeFails('lookup')) return sb;
+    return { ...sb, status: 'MISSING' };
   }
 
   /** Every event as the agent server has it (no batching lag). */
@@ -197,6 +259,7 @@ export class Engine extends Lifecycle {
     conv.runsEnded++;
     conv.updatedAt = now();
     conv.run = null;
+    this.releaseLock(conv);
     if (conv.scenario.sandboxAfterEnd === 'PAUSED' && TERMINAL_EXECUTION.includes(status)) this.pauseSandbox(conv.sandboxId);
   }
 
@@ -218,15 +281,20 @@ export class Engine extends Lifecycle {
   /** Run every due step in order, then wait for the next one. */
   private advance(conv: Conversation, run: Run): void {
     run.timer = null;
+    let ran = false;
     while (conv.run === run && !run.waiting && run.steps.length > 0) {
       const step = run.steps[0]!;
       const wait = step.due - now();
       if (wait > 0) {
         run.timer = this.timers.set(() => this.advance(conv, run), wait);
+        // between two steps the lock is free for a moment: a waiting message or snapshot takes it
+        // (only once a step has ended: a timer may fire a little before its step is due)
+        if (ran) this.releaseLock(conv);
         return;
       }
       run.steps.shift();
       step.fn();
+      ran = true;
     }
   }
 
@@ -236,12 +304,20 @@ export class Engine extends Lifecycle {
     if (conv.run && !conv.run.waiting) this.cancelRun(conv);
   }
 
-  /** RUNNING again: a conversation stopped while `running` turns to error (SDK event_service); nothing resumes. */
+  /**
+   * RUNNING again: a conversation stopped while `running` turns to error (SDK event_service);
+   * nothing resumes. The switch happens before the subscribers attach, so it is recorded only in
+   * the `full_state` snapshot the webhook subscriber then gets ([api: events]), not as its own
+   * `execution_status` update.
+   */
   protected sandboxUp(conv: Conversation): void {
     if (conv.interrupted) {
       conv.interrupted = false;
-      this.setExec(conv, 'error');
+      conv.execStatus = 'error';
+      conv.updatedAt = now();
+      this.transition('execution', conv.taskId, conv.id, conv.sandboxId, 'error', now());
     }
+    this.storeSnapshot(conv);
     const run = conv.run;
     if (run?.waiting) {
       const shift = now() - (run.steps[0]?.due ?? now());
@@ -254,6 +330,7 @@ export class Engine extends Lifecycle {
   protected cancelRun(conv: Conversation): void {
     if (conv.run) this.timers.clear(conv.run.timer);
     conv.run = null; // metrics reached so far stay
+    this.releaseLock(conv);
   }
 
 }

@@ -100,7 +100,7 @@ export interface Ctx {
 export interface Route {
   method: string;
   re: RegExp;
-  handle: (ctx: Ctx) => Reply;
+  handle: (ctx: Ctx) => Reply | Promise<Reply>;
 }
 
 /** What the routes need from the emulator. */
@@ -116,7 +116,7 @@ export interface App {
 }
 
 /** A route under /api/v1; `{id}` is one path segment. */
-export function route(method: string, path: string, handle: (ctx: Ctx) => Reply): Route {
+export function route(method: string, path: string, handle: (ctx: Ctx) => Reply | Promise<Reply>): Route {
   return { method, re: new RegExp(`^/api/v1${path.replaceAll('{id}', '([^/]+)')}$`), handle };
 }
 

@@ -21,8 +21,13 @@ export interface EngineOptions {
 /** What an agent-server emulator is told about: every event written, every sandbox status change. */
 export type EngineNotice = { type: 'event'; conv: Conversation; json: Json } | { type: 'sandbox'; sandbox: Sandbox };
 
+/** A call from the app server to the runtime API ([api: statuses], [api: pause-resume]). */
+export type RuntimeOp = 'lookup' | 'pause' | 'resume';
+
 export abstract class Lifecycle {
   readonly tasks = new Map<string, Task>();
+  /** runtime-API calls that will fail ([api: statuses], [api: pause-resume]): each is consumed by one matching call */
+  readonly runtimeFaults: { op: RuntimeOp | 'any'; left: number }[] = [];
   readonly conversations = new Map<string, Conversation>();
   readonly sandboxes = new Map<string, Sandbox>();
   readonly transitions: Transition[] = [];
@@ -49,7 +54,22 @@ export abstract class Lifecycle {
   protected abstract sandboxDown(conv: Conversation): void;
   protected abstract cancelRun(conv: Conversation): void;
 
+  /** The next `times` runtime-API calls of `op` fail (an httpx error, or the runtime answering without a status). */
+  failRuntime(times = 1, op: RuntimeOp | 'any' = 'any'): void {
+    this.runtimeFaults.push({ op, left: times });
+  }
+
+  /** Whether this runtime-API call fails (consumes one matching fault). */
+  runtimeFails(op: RuntimeOp): boolean {
+    const i = this.runtimeFaults.findIndex((f) => f.op === op || f.op === 'any');
+    if (i < 0) return false;
+    const f = this.runtimeFaults[i]!;
+    if (--f.left <= 0) this.runtimeFaults.splice(i, 1);
+    return true;
+  }
+
   reset(): void {
+    this.runtimeFaults.length = 0;
     this.timers.clearAll();
     this.tasks.clear();
     this.conversations.clear();
@@ -100,6 +120,11 @@ export abstract class Lifecycle {
     };
     this.tasks.set(task.id, task);
     this.transition('start-task', task.id, task.conversationId, null, 'WORKING', at);
+    // [api: start-task]: start_sandbox (or resume_sandbox) runs in the WORKING phase, and its first act is
+    // pause_old_sandboxes ([api: auto-pause]): a start pauses the oldest RUNNING sandboxes before it reports
+    // WAITING_FOR_SANDBOX. A start on an existing RUNNING sandbox starts nothing, so sweeps nothing.
+    const wanted = request.sandboxId ? this.sandboxes.get(request.sandboxId) : undefined;
+    if (!request.sandboxId || wanted?.status === 'PAUSED') this.pauseOldSandboxes(user);
     this.scheduleLeave(task);
     return task;
   }
@@ -175,13 +200,9 @@ export abstract class Lifecycle {
       const sb = this.sandboxes.get(wanted);
       if (!sb || sb.user !== task.user || sb.status === 'MISSING') return; // ERROR when the phase ends
       task.sandboxId = sb.id;
-      if (sb.status === 'PAUSED') {
-        this.pauseOldSandboxes(task.user);
-        this.setSandboxStatus(sb, 'STARTING');
-      }
+      if (sb.status === 'PAUSED') this.setSandboxStatus(sb, 'STARTING');
       return;
     }
-    this.pauseOldSandboxes(task.user);
     // A new sandbox takes the client's conversation hex as its id, else a random base62 id ([api: reading]).
     const id = (this.opts.legacy ? null : task.request.conversationHex) ?? base62(22);
     const sb: Sandbox = {
@@ -230,10 +251,14 @@ export abstract class Lifecycle {
     return [...this.conversations.values()].filter((c) => c.sandboxId === id);
   }
 
-  /** POST /sandboxes/{id}/pause. Unknown or MISSING: false (404). ERROR stays ERROR. */
-  pauseSandbox(id: string): boolean {
+  /**
+   * POST /sandboxes/{id}/pause. Unknown or MISSING: false (404). ERROR stays ERROR. A failing
+   * runtime call is also false ([api: pause-resume]: any httpx error), and nothing changes.
+   */
+  pauseSandbox(id: string, via: 'api' | 'internal' = 'internal'): boolean {
     const sb = this.sandboxes.get(id);
     if (!sb || sb.status === 'MISSING') return false;
+    if (via === 'api' && this.runtimeFails('pause')) return false;
     if (sb.status === 'ERROR') return true;
     this.timers.clear(sb.timer);
     this.setSandboxStatus(sb, 'PAUSED');
@@ -241,10 +266,11 @@ export abstract class Lifecycle {
   }
 
   /** POST /sandboxes/{id}/resume: first the auto-pause sweep, then PAUSED → STARTING → (resumeMs) → RUNNING. */
-  resumeSandbox(id: string): boolean {
+  resumeSandbox(id: string, via: 'api' | 'internal' = 'internal'): boolean {
     this.pauseOldSandboxes(this.sandboxes.get(id)?.user ?? '');
     const sb = this.sandboxes.get(id);
     if (!sb || sb.status === 'MISSING') return false;
+    if (via === 'api' && this.runtimeFails('resume')) return false;
     if (sb.status !== 'PAUSED') return true;
     this.setSandboxStatus(sb, 'STARTING');
     sb.timer = this.timers.set(() => {

@@ -16,7 +16,7 @@ import { eventRoutes } from './routes/events.ts';
 import { DEFAULT_LLM_MODEL, sandboxRoutes } from './routes/sandboxes.ts';
 import { startRoutes } from './routes/start.ts';
 import type { Emulator, EmulatorOptions, EmulatorState, Fault, Json, RecordedRequest, Scenario, ScenarioInput, Transition } from './types.ts';
-import { dashed, parseUuid, Timers } from './util.ts';
+import { dashed, getClock, parseUuid, setClock, Timers, type Clock } from './util.ts';
 
 export type * from './types.ts';
 export { DEFAULT_SCENARIO, START_PHASES } from './engine.ts';
@@ -39,11 +39,17 @@ class EmulatorServer implements Controlled, App {
   private defaultScenario: Scenario;
   private queue: ScenarioInput[] = [];
   private closed = false;
+  /** this emulator set the process's service clock (set back to real time on close) */
+  private scaledClock = false;
   /** the sandboxes' agent server (agent-server.ts), on its own port */
   readonly agentServer: AgentServer;
 
   constructor(options: EmulatorOptions) {
     this.options = options;
+    if (options.clockScale !== undefined && options.clockScale !== 1) {
+      setClock(options.clockScale);
+      this.scaledClock = true;
+    }
     this.apiKeys = options.apiKeys ?? ['test-key'];
     this.apiKeys.forEach((k, i) => this.users.set(k, `${String(i + 1).padStart(8, '0')}-0000-4000-8000-00000000e1a0`));
     this.defaultScenario = mergeScenario(DEFAULT_SCENARIO, options.scenario);
@@ -184,6 +190,25 @@ class EmulatorServer implements Controlled, App {
     return this.engine.failSandbox(id, status);
   }
 
+  failRuntime(times = 1, op: 'lookup' | 'pause' | 'resume' | 'any' = 'any'): void {
+    this.engine.failRuntime(times, op);
+  }
+
+  runtimeFailuresLeft(): number {
+    return this.engine.runtimeFaults.reduce((n, f) => n + f.left, 0);
+  }
+
+  userPause(conversationId: string): boolean {
+    const conv = this.engine.conversations.get(parseUuid(conversationId) ?? '');
+    if (!conv) return false;
+    this.engine.userPause(conv);
+    return true;
+  }
+
+  get clock(): Clock {
+    return getClock();
+  }
+
   advanceRun(conversationId: string): boolean {
     return this.engine.advanceRun(conversationId);
   }
@@ -213,6 +238,7 @@ class EmulatorServer implements Controlled, App {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.scaledClock) setClock(1);
     this.engine.dispose();
     this.timers.clearAll();
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -130,6 +130,11 @@ export interface EmulatorOptions {
   log?: boolean;
   /** The agent server's socket limits (agent-server.ts). */
   agentServer?: AgentServerOptions;
+  /** Service time runs this many times faster than real time (util.ts Clock): a 10-minute setup
+   * script ([api: start-task]) takes 6 s at 100. Default 1. One scaled emulator per process at a time. */
+  clockScale?: number;
+  /** The app server's send-message proxy timeout ([api: follow-ups]), service ms. Default 30 000. */
+  sendMessageTimeoutMs?: number;
 }
 
 interface FaultMatch {
@@ -238,6 +243,15 @@ export interface Emulator {
   ageTask(id: string, ms: number): boolean;
   /** Put a sandbox in ERROR or MISSING now. */
   failSandbox(id: string, status: 'ERROR' | 'MISSING'): boolean;
+  /** The next `times` runtime-API calls of `op` fail: a status lookup then reads MISSING ([api: statuses]),
+   * a pause or resume answers 404 ([api: pause-resume]). `op` default 'any'. */
+  failRuntime(times?: number, op?: 'lookup' | 'pause' | 'resume' | 'any'): void;
+  /** Runtime-API failures still to be served. */
+  runtimeFailuresLeft(): number;
+  /** A person paused the conversation in the web app: `execution_status: paused` ([api: statuses]); false if unknown. */
+  userPause(conversationId: string): boolean;
+  /** The service clock (origin and scale, see EmulatorOptions.clockScale). */
+  readonly clock: { readonly origin: number; readonly scale: number };
   /** Forget everything (state, requests, transitions, faults, queue, limiter counters); default scenario back to the options'. */
   reset(): void;
   close(): Promise<void>;

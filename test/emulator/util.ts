@@ -2,9 +2,43 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-/** The one clock of the emulator: epoch milliseconds with a fraction. */
+/**
+ * The service clock can run faster than real time (`clockScale`), so that phases measured in
+ * minutes upstream (a 10-minute setup script, [api: start-task]) take seconds in a test. Service time =
+ * origin + (real − origin) × scale; every emulator timer waits ms / scale of real time. A client
+ * run against a scaled emulator needs the same clock (test/e2e/scaled-clock.ts does that for the
+ * action's process), else the service's timestamps look far in the future.
+ */
+export interface Clock {
+  /** real epoch ms at which service time and real time agree */
+  readonly origin: number;
+  readonly scale: number;
+}
+
+let clock: Clock = { origin: 0, scale: 1 };
+
+const realNow = (): number => performance.timeOrigin + performance.now();
+
+/** Sets the service clock for this process (one emulator per process uses a scale ≠ 1 at a time). */
+export function setClock(scale: number): Clock {
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`clockScale must be a positive number, got ${scale}`);
+  clock = { origin: realNow(), scale };
+  return clock;
+}
+
+export function getClock(): Clock {
+  return clock;
+}
+
+/** The one clock of the emulator: epoch milliseconds with a fraction (service time, see Clock). */
 export function now(): number {
-  return performance.timeOrigin + performance.now();
+  const real = realNow();
+  return clock.scale === 1 ? real : clock.origin + (real - clock.origin) * clock.scale;
+}
+
+/** Real milliseconds for a service-time duration. */
+export function realMs(ms: number): number {
+  return ms / clock.scale;
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -106,7 +140,7 @@ export class Timers {
     const t = setTimeout(() => {
       this.live.delete(t);
       fn();
-    }, Math.max(0, ms));
+    }, Math.max(0, realMs(ms)));
     this.live.add(t);
     return t;
   }

@@ -122,6 +122,8 @@ describe('agent server events socket', () => {
   it('legacy auth by header or query; a wrong legacy key is refused at the handshake (403)', async () => {
     await start();
     const run = await readyRun(emu!);
+    // once the agent is done, nothing holds the state lock: the snapshot comes first ([api: agent-server])
+    await waitFor(() => emu!.transitions.some((t) => t.conversationId === run.convId && t.status === 'finished'));
     const byHeader = connect(run, '?resend_mode=all', { 'X-Session-API-Key': run.sessionApiKey });
     await waitFor(() => byHeader.frames.length > 1);
     const byQuery = connect(run, `?session_api_key=${run.sessionApiKey}`);
@@ -162,7 +164,9 @@ describe('agent server events socket', () => {
 
   it('a drop fault with afterMs still drops a socket that authenticated by its first frame', async () => {
     await start();
-    const run = await readyRun(emu!, { execution: [{ afterMs: 0, status: 'running' }] });
+    const run = await readyRun(emu!);
+    // an idle agent holds no lock: the first frame comes at once ([api: agent-server])
+    await waitFor(() => emu!.transitions.some((t) => t.conversationId === run.convId && t.status === 'finished'));
     emu!.agentServer.addSocketFault({ kind: 'drop', afterMs: 50 });
     const c = connect(run);
     await c.opened;

@@ -28,10 +28,11 @@ describe('bench simulations', () => {
 
   it('start polling follows the schedule it is given, by phase', () => {
     expect(simStartPolling(2500, () => 1000)).toEqual({ requests: 4, detectAtMs: 3000 });
-    const seen: string[] = [];
-    simStartPolling(10_000, (status) => (seen.push(status), 2000));
-    expect(seen.slice(0, 3)).toEqual(['WAITING_FOR_SANDBOX', 'WAITING_FOR_SANDBOX', 'WAITING_FOR_SANDBOX']);
-    expect(seen.at(-1)).toBe('STARTING_CONVERSATION');
+    const seen: [string, number][] = [];
+    simStartPolling(10_000, (status, inPhase) => (seen.push([status, inPhase]), 2000));
+    // the POST answers WORKING; each poll passes the phase it saw and how long it has seen it
+    expect(seen.slice(0, 3)).toEqual([['WORKING', 0], ['WAITING_FOR_SANDBOX', 0], ['WAITING_FOR_SANDBOX', 2000]]);
+    expect(seen.at(-1)).toEqual(['STARTING_CONVERSATION', 2000]);
   });
 
   it('finish polling reads until a read at or after the end', () => {

@@ -37,3 +37,31 @@ describe('pacing', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(MIN_GAP_MS - 10);
   });
 });
+
+describe('the account window ([api: rate-limits], [api: rate-limits])', () => {
+  it('counts every request and each 429, and after a 429 sends nothing of the run before Retry-After (+ jitter)', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const json = { headers: { 'content-type': 'application/json' } };
+    const pool = agent.get('https://oh.example');
+    pool.intercept({ path: /start-tasks\?/, method: 'GET' }).reply(429, { error: 'Rate limit exceeded: 100 per 1 minute' }, { headers: { ...json.headers, 'retry-after': '7' } });
+    pool.intercept({ path: /start-tasks\?/, method: 'GET' }).reply(200, '[null]', json);
+    pool.intercept({ path: /app-conversations\?/, method: 'GET' }).reply(200, '[null]', json);
+    const slept: number[] = [];
+    const client = new OpenHandsClient({
+      baseUrl: 'https://oh.example',
+      apiKey: 'k',
+      dispatcher: agent,
+      minGapMs: 0,
+      random: () => 0.5,
+      sleep: async (ms) => void slept.push(ms),
+    });
+    expect(client.spent()).toEqual({ requests: 0, tooMany: 0 });
+    await client.getStartTasks(['a'.repeat(32)]);
+    // the retry waited for the window; so does the next, unrelated request of the run
+    expect(slept[0]).toBeGreaterThanOrEqual(7000);
+    await client.getConversation('b'.repeat(32));
+    expect(slept.filter((ms) => ms > 6000).length).toBeGreaterThanOrEqual(2);
+    expect(client.spent()).toEqual({ requests: 3, tooMany: 1 });
+  });
+});

@@ -33,7 +33,7 @@ describe('parseConfig', () => {
       repo: { owner: 'octo-org', name: 'octo-repo', fullName: 'octo-org/octo-repo' },
       baseUrl: 'https://app.all-hands.dev',
       wait: 'ready',
-      readyTimeoutMs: 300_000,
+      readyTimeoutMs: 1_200_000,
       finishTimeoutMs: 3_600_000,
       comment: true,
       onCancel: 'pause',

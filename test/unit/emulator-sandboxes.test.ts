@@ -30,7 +30,9 @@ describe('auto-pause ([api: auto-pause])', () => {
     expect((await conversation(first.convId)).execution_status).toBe('error');
     await sleep(100);
     const after = emu().events(first.convId).slice(eventsBefore);
-    expect(after).toMatchObject([{ kind: 'ConversationStateUpdateEvent', key: 'execution_status', value: 'error' }]);
+    // [api: events]: the switch happens before the subscribers attach: only the stored full_state snapshot records it
+    expect(after).toMatchObject([{ kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { execution_status: 'error' } }]);
+    expect(after.some((e) => e.key === 'execution_status')).toBe(false);
   });
 
   it('counts per user: another key has its own sandboxes', async () => {

@@ -40,13 +40,13 @@ describe('outcome', () => {
 
   it('says why a sandbox it should pause is left running (no call is made)', async () => {
     // an older server: the conversation id, and so the sandbox's owner, is not known before READY
-    expect(await stopSpending(report({ sandboxId: 'abc' }), cfg)).toBe(
+    expect((await stopSpending(report({ sandboxId: 'abc' }), cfg))?.note).toBe(
       'the sandbox abc was left running (on-timeout: pause asked to pause it): the service had not yet said which conversation it serves, so it could not be told apart from a shared one',
     );
-    expect(await stopSpending(report({}), cfg)).toBeUndefined(); // no sandbox yet: nothing runs
-    expect(await stopSpending(report({ conversationId: 'c1', sandboxId: 'shared', sandboxShared: true }), cfg)).toContain('shared with other conversations');
+    expect((await stopSpending(report({}), cfg))?.note).toBeUndefined(); // no sandbox yet: nothing runs
+    expect((await stopSpending(report({ conversationId: 'c1', sandboxId: 'shared', sandboxShared: true }), cfg))?.note).toContain('shared with other conversations');
     // on-timeout: keep, and statuses that keep the sandbox: nothing to say
-    expect(await stopSpending(report({ conversationId: 'c1' }), { ...cfg, onTimeout: 'keep' })).toBeUndefined();
-    expect(await stopSpending(report({ conversationId: 'c1', status: 'finished' }), cfg)).toBeUndefined();
+    expect((await stopSpending(report({ conversationId: 'c1' }), { ...cfg, onTimeout: 'keep' }))?.note).toBeUndefined();
+    expect((await stopSpending(report({ conversationId: 'c1', status: 'finished' }), cfg))?.note).toBeUndefined();
   });
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ending } from '../../src/openhands/conversation.ts';
 import { finalResponse } from '../../src/openhands/final-message.ts';
 import { finishPollDelay } from '../../src/openhands/finish.ts';
-import { conversationIdFor, echoesId, isStale, STALE_START_MS, startPollDelay } from '../../src/openhands/start.ts';
+import { conversationIdFor, echoesId, isStale, phaseLimitMs, startPollDelay } from '../../src/openhands/start.ts';
+
+const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 import type { StartTask } from '../../src/openhands/types.ts';
 import { isAlive } from '../../src/steps/act/follow-up.ts';
 import { ownSandbox } from '../../src/steps/pause.ts';
@@ -21,38 +23,60 @@ describe('conversationIdFor', () => {
 });
 
 describe('poll schedules', () => {
-  it('start-task polling is phase-aware: 1.2 s once READY is near, 2.5 s while the sandbox boots, slower after a minute', () => {
+  it('start-task polling alone on the account: fast, READY seen within ~1.2 s, slower the longer a phase lasts', () => {
     const mid = () => 0.5; // no jitter
     expect(startPollDelay('WORKING', 0, mid)).toBe(1000);
     expect(startPollDelay('WAITING_FOR_SANDBOX', 5000, mid)).toBe(2500);
-    expect(startPollDelay('PREPARING_REPOSITORY', 5000, mid)).toBe(1200);
-    expect(startPollDelay('STARTING_CONVERSATION', 30_000, mid)).toBe(1200);
-    expect(startPollDelay('RUNNING_SETUP_SCRIPT', 90_000, mid)).toBe(4000);
-    expect(startPollDelay('RUNNING_SETUP_SCRIPT', 200_000, mid)).toBe(8000);
-    expect(startPollDelay('STARTING_CONVERSATION', 5000, mid, 4)).toBe(4800);
-    // Jitter keeps concurrent runs out of step, within ±10 %.
-    expect(startPollDelay('STARTING_CONVERSATION', 5000, () => 0)).toBe(1080);
-    expect(startPollDelay('STARTING_CONVERSATION', 5000, () => 1)).toBe(1320);
+    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid)).toBe(1200);
+    expect(startPollDelay('STARTING_CONVERSATION', 0, mid)).toBe(1200);
+    // a setup script may run 10 minutes ([api: start-task]): a quarter of the time in the phase, at most 30 s
+    expect(startPollDelay('RUNNING_SETUP_SCRIPT', 60_000, mid)).toBe(15_000);
+    expect(startPollDelay('RUNNING_SETUP_SCRIPT', 600_000, mid)).toBe(30_000);
+    expect(startPollDelay('STARTING_CONVERSATION', 600_000, mid)).toBe(8000);
+    // a 429 slows every phase; jitter keeps concurrent runs out of step, within ±20 %
+    expect(startPollDelay('STARTING_CONVERSATION', 0, mid, 4)).toBe(4800);
+    expect(startPollDelay('STARTING_CONVERSATION', 0, () => 0)).toBe(960);
+    expect(startPollDelay('STARTING_CONVERSATION', 0, () => 1)).toBe(1440);
     // A 12 s start (the sandbox boots for the first 5.4 s) costs at most 10 requests, the POST included.
     let t12 = 0;
     let polls = 0;
+    let [seen, since] = ['WORKING', 0];
     while (t12 < 12_000) {
-      t12 += startPollDelay(t12 < 600 ? 'WORKING' : t12 < 5400 ? 'WAITING_FOR_SANDBOX' : 'PREPARING_REPOSITORY', t12, mid);
+      t12 += startPollDelay(seen, t12 - since, mid);
       polls++;
+      const now = t12 < 600 ? 'WORKING' : t12 < 5400 ? 'WAITING_FOR_SANDBOX' : 'PREPARING_REPOSITORY';
+      if (now !== seen) [seen, since] = [now, t12];
     }
     expect(1 + polls).toBeLessThanOrEqual(10);
-    // A five-minute start costs far less than the 100 requests a minute one key may make.
-    let t = 0;
-    let n = 0;
-    while (t < 300_000) {
-      t += startPollDelay(t < 10_000 ? 'WAITING_FOR_SANDBOX' : 'RUNNING_SETUP_SCRIPT', t, mid);
-      n++;
-    }
-    expect(n).toBeLessThan(95);
-    expect(n).toBeGreaterThan(40);
   });
 
-  it('a start task that has not changed for STALE_START_MS is stale; a finished one never is', () => {
+  it('start-task polling in a burst: slow in the long phases, fast in the short tail, stretched by the crowd', () => {
+    const mid = () => 0.5;
+    expect(startPollDelay('WORKING', 0, mid, 1, 2)).toBe(4000);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 2)).toBe(8000);
+    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 4)).toBe(6000);
+    expect(startPollDelay('SETTING_UP_SKILLS', 0, mid, 1, 2)).toBe(2000);
+    expect(startPollDelay('STARTING_CONVERSATION', 0, mid, 1, 12)).toBe(1500);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 12)).toBe(24_000);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 40)).toBe(30_000);
+    expect(startPollDelay('SOMETHING_NEW', 0, mid, 1, 2)).toBe(3000); // an unknown phase: a long one
+    // A 30 s start (sandbox boot to 13.5 s, clone and setup script to 24 s, the tail after), with
+    // 4 starts under way, costs at most 7 polls, and the poll that sees READY comes within 2 s.
+    const phaseAt = (t: number): string =>
+      t < 1500 ? 'WORKING' : t < 13_500 ? 'WAITING_FOR_SANDBOX' : t < 19_500 ? 'PREPARING_REPOSITORY' : t < 24_000 ? 'RUNNING_SETUP_SCRIPT' : t < 25_500 ? 'SETTING_UP_GIT_HOOKS' : t < 28_500 ? 'SETTING_UP_SKILLS' : t < 30_000 ? 'STARTING_CONVERSATION' : 'READY';
+    let t = 0;
+    let polls = 0;
+    let [seen, since] = ['WORKING', 0];
+    while (seen !== 'READY') {
+      t += startPollDelay(seen, t - since, mid, 1, 4);
+      polls++;
+      if (phaseAt(t) !== seen) [seen, since] = [phaseAt(t), t];
+    }
+    expect(polls).toBeLessThanOrEqual(7);
+    expect(t - 30_000).toBeLessThanOrEqual(2000);
+  });
+
+  it('a start task that has sat in its phase past the phase limit is stale; a finished one never is', () => {
     const task = (status: string, ageMs: number): StartTask => ({ id: 't', status, updated_at: new Date(1e12 - ageMs).toISOString() }) as StartTask;
     expect(isStale(task('WAITING_FOR_SANDBOX', STALE_START_MS + 1000), 1e12)).toBe(true);
     expect(isStale(task('WAITING_FOR_SANDBOX', STALE_START_MS - 1000), 1e12)).toBe(false);

@@ -8,8 +8,10 @@ vi.mock('@actions/core', () => ({ warning: (m: string) => warning(m), info: () =
 vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknown[]) => pauseSandboxNow(...(a as [])) }));
 
 const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
-const { findStartTask, STALE_START_MS, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
 const { DeadStartError } = await import('../../src/errors.ts');
+/** WAITING_FOR_SANDBOX's limit: the server's 120 s sandbox wait plus a margin ([api: start-task]) */
+const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 const { stopSpending } = await import('../../src/steps/pause.ts');
 type Client = import('../../src/openhands/client.ts').OpenHandsClient;
 type StartTask = import('../../src/openhands/types.ts').StartTask;
@@ -27,17 +29,17 @@ function clock() {
 describe('dead start tasks', () => {
   const task = (over: Partial<StartTask> = {}): StartTask => ({ id: 't1', status: 'WAITING_FOR_SANDBOX', updated_at: new Date(T0).toISOString(), ...over }) as StartTask;
 
-  it('a task whose updated_at is older than STALE_START_MS is dead at the first poll (a re-attached task that stopped)', async () => {
+  it('a task whose updated_at is older than its phase limit is dead at the first poll (a re-attached task that stopped)', async () => {
     const c = clock();
     const stale = task({ updated_at: new Date(T0 - STALE_START_MS - 1000).toISOString() });
     const client = { getStartTasks: vi.fn(async () => [stale]) } as unknown as Client;
     const err = await waitForStartTask({ client, ...c }, task(), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadStartError);
-    expect((err as Error).message).toMatch(/has been at WAITING_FOR_SANDBOX for over 5 minutes without a change/);
+    expect((err as Error).message).toMatch(/has been at WAITING_FOR_SANDBOX for over 4 minutes without a change/);
     expect(client.getStartTasks).toHaveBeenCalledTimes(1);
   });
 
-  it('a task that keeps its state and updated_at for STALE_START_MS as we watch is dead; one that moves is not', async () => {
+  it('a task that keeps its state and updated_at for its phase limit as we watch is dead; one that moves is not', async () => {
     const c = clock();
     const still = task();
     const client = { getStartTasks: vi.fn(async () => [still]) } as unknown as Client;
@@ -84,6 +86,18 @@ describe('paged searches', () => {
   });
 });
 
+describe('[api: events] stored full_state snapshots', () => {
+  it('the newest status wins, whether an execution_status update or a full_state snapshot', async () => {
+    const update = (id: string, value: string) => ({ id, kind: 'ConversationStateUpdateEvent', key: 'execution_status', value });
+    const snapshot = (id: string, status: string) => ({ id, kind: 'ConversationStateUpdateEvent', key: 'full_state', value: { execution_status: status } });
+    // newest first: after a resume the running → error switch is only in the snapshot
+    const afterResume = vi.fn(async () => ({ items: [snapshot('s', 'error'), update('u', 'running')], nextPageId: null }));
+    expect(await lastExecutionStatus({ searchEvents: afterResume } as unknown as Client, 'c')).toBe('error');
+    const later = vi.fn(async () => ({ items: [update('u', 'finished'), snapshot('s', 'running')], nextPageId: null }));
+    expect(await lastExecutionStatus({ searchEvents: later } as unknown as Client, 'c')).toBe('finished');
+  });
+});
+
 describe('pausing only the own sandbox', () => {
   const id = 'c'.repeat(32);
   const cfg = { apiKey: 'k', baseUrl: 'https://oh.example', onTimeout: 'pause', onCancel: 'pause' } as unknown as Config;
@@ -97,8 +111,9 @@ describe('pausing only the own sandbox', () => {
     for (const sandboxShared of [true, undefined]) {
       const r = report({ sandboxId: 'shared-sandbox', sandboxShared });
       // The note for the report says the sandbox was left running; it is not paused.
-      expect(await stopSpending(r, cfg)).toMatch(/left running/);
-      expect(r.sandboxStatus).toBeUndefined();
+      const stopped = await stopSpending(r, cfg);
+      expect(stopped?.note).toMatch(/left running/);
+      expect(stopped?.paused).toBe(false);
     }
     expect(pauseSandboxNow).not.toHaveBeenCalled();
     expect(warning).toHaveBeenCalledTimes(2);
@@ -107,9 +122,26 @@ describe('pausing only the own sandbox', () => {
 
   it('the own sandbox (named after the conversation) is paused, by its reported id', async () => {
     const r = report({ sandboxId: id });
-    expect(await stopSpending(r, cfg)).toMatch(/paused so it stops costing money \(on-timeout: pause\)/);
-    expect(pauseSandboxNow).toHaveBeenCalledWith('https://oh.example', 'k', id);
-    expect(r.sandboxStatus).toBe('PAUSED');
+    const stopped = await stopSpending(r, cfg);
+    expect(stopped?.note).toMatch(/paused so it stops costing money \(on-timeout: pause\)/);
+    expect(pauseSandboxNow).toHaveBeenCalledWith('https://oh.example', 'k', id, { quick: false });
+    expect(stopped?.paused).toBe(true);
     expect(warning).not.toHaveBeenCalled();
+  });
+});
+
+describe('[api: follow-ups] which send-message failures may have delivered the message', () => {
+  it('a 5xx, a reset or a timeout may have; a refused connection, a 429 or a 4xx have not', async () => {
+    const { maybeDelivered } = await import('../../src/steps/act/follow-up.ts');
+    const { OpenHandsApiError } = await import('../../src/errors.ts');
+    const e = (o: { status?: number; transient: boolean; code?: string }) =>
+      new OpenHandsApiError('x', { url: 'u', status: o.status, transient: o.transient, cause: o.code ? Object.assign(new Error('net'), { code: o.code }) : undefined });
+    expect(maybeDelivered(e({ status: 502, transient: true }))).toBe(true);
+    expect(maybeDelivered(e({ transient: true, code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe(true);
+    expect(maybeDelivered(e({ transient: true, code: 'ECONNRESET' }))).toBe(true);
+    expect(maybeDelivered(e({ transient: true, code: 'ECONNREFUSED' }))).toBe(false);
+    expect(maybeDelivered(e({ status: 429, transient: true }))).toBe(false);
+    expect(maybeDelivered(e({ status: 409, transient: false }))).toBe(false);
+    expect(maybeDelivered(new Error('other'))).toBe(false);
   });
 });

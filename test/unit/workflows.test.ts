@@ -75,9 +75,9 @@ function permissionProblems(text: string): string[] {
 describe('workflows', async () => {
   const lint = currentActionlint();
 
-  it('has the five documented examples', () => {
+  it('has the documented examples', () => {
     expect(files.filter((f) => f.startsWith('examples'))).toEqual(
-      expect.arrayContaining(['examples/label.yml', 'examples/mention.yml', 'examples/nightly.yml', 'examples/fan-out.yml', 'examples/review.yml']),
+      expect.arrayContaining(['examples/label.yml', 'examples/mention.yml', 'examples/nightly.yml', 'examples/fan-out.yml', 'examples/review.yml', 'examples/fix-ci.yml']),
     );
   });
 
@@ -157,6 +157,23 @@ describe('example rules', () => {
     expect(inputs['follow-up']).toBe('auto');
     // Never cancelled: a cancelled review would leave its head in the marker unreviewed.
     expect(job.concurrency?.['cancel-in-progress']).toBe(false);
+  });
+});
+
+describe('the CI fix example', () => {
+  it('runs on failed runs of this repository\'s pull requests only, one at a time per branch, with a budget and a stop label', () => {
+    const wf = examples['fix-ci'] as Workflow;
+    expect(wf.on.workflow_run?.types).toEqual(['completed']);
+    expect(wf.permissions).toMatchObject({ actions: 'read', issues: 'write', 'pull-requests': 'write' });
+    const job = wf.jobs.fix as Job;
+    expect(job.if).toContain("github.event.workflow_run.conclusion == 'failure'");
+    expect(job.if).toContain('github.event.workflow_run.head_repository.full_name == github.repository');
+    expect(job.concurrency?.['cancel-in-progress']).toBe(false);
+    const inputs = actionInputs(job)[0] as Record<string, string>;
+    expect(inputs['comment-key']).toMatch(/^[\w-]+$/); // the counter lives in this comment: no per-run expression
+    expect(Number(inputs['max-attempts'])).toBeGreaterThan(0);
+    expect(inputs['stop-label']).toBe(action.inputs['stop-label']?.default);
+    expect(inputs.prompt).toBe(''); // the default prompt lists the failed jobs and their logs
   });
 });
 

@@ -22,19 +22,19 @@ export async function act(s: Session): Promise<Acted> {
   const prev = s.plan.sticky?.state;
   const sameRun = Boolean(prev?.conversationId && prev.runId === run.ctx.runId);
 
-  // A scheduled chore must not pile up: skip while the last one (on the same comment) runs.
-  if (!run.ctx.subject && prev?.conversationId && !sameRun && (await stillRunning(s, prev.conversationId, prev.startTaskId))) {
-    return { kind: 'skip', why: `the previous conversation ${prev.conversationId} is still running` };
+  // A scheduled chore must not pile up, nor CI fix attempts: skip while the last one (on the same comment) runs.
+  if ((!run.ctx.subject || s.plan.ci) && prev?.conversationId && !sameRun && (await stillRunning(s, prev.conversationId, prev.startTaskId))) {
+    return { kind: 'skip', why: `the previous ${s.plan.ci ? 'attempt\'s ' : ''}conversation ${prev.conversationId} is still running` };
   }
   reactLater(run, 'eyes');
   // A re-run of a follow-up: send the message if the first attempt did not get to it.
   if (sameRun && prev?.conversationId && prev.followUp) {
-    const view = await readConversation(client, prev.conversationId);
+    const view = await readConversation(client, prev.conversationId, { sleep: run.sleep, signal: run.signal });
     if (belongsHere(s, view)) return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, prev.followUp === 'sent' ? 'sent' : 'maybe-sent') };
   }
   // A new trigger where a conversation is still open: send it there instead of paying for another.
   if (!sameRun && prev?.conversationId && run.ctx.subject && run.cfg.followUp === 'auto') {
-    const view = await readConversation(client, prev.conversationId);
+    const view = await readConversation(client, prev.conversationId, { sleep: run.sleep, signal: run.signal });
     if (isAlive(view, run.now()) && belongsHere(s, view)) return { kind: 'followed-up', followedUp: await followUp(s, prev.conversationId, view, 'unsent') };
   }
   if (!sameRun && prev?.conversationId) {
@@ -66,7 +66,7 @@ export function belongsHere(s: Session, view: ConversationView): boolean {
 
 /** Whether the conversation an earlier run reported is still at work (or still starting). */
 async function stillRunning(s: Session, conversationId: string, startTaskId: string | undefined): Promise<boolean> {
-  const view = await readConversation(s.client, conversationId);
+  const view = await readConversation(s.client, conversationId, { sleep: s.run.sleep, signal: s.run.signal });
   if (view.conversation) {
     const busy = view.executionStatus === null || !EXECUTION_TERMINAL.has(view.executionStatus);
     return busy && ['RUNNING', 'STARTING'].includes(view.sandboxStatus ?? '');

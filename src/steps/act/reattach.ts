@@ -44,7 +44,7 @@ export async function reattachOrStart(s: Session, prev: MarkerState | undefined)
 /** A READY conversation whose sandbox was paused while its agent was running (a cancel, a timeout). */
 async function pausedMidRun(s: Session, task: StartTask): Promise<boolean> {
   if (task.status !== 'READY' || !task.app_conversation_id) return false;
-  const view = await readConversation(s.client, hexId(task.app_conversation_id));
+  const view = await readConversation(s.client, hexId(task.app_conversation_id), { sleep: s.run.sleep, signal: s.run.signal });
   return view.sandboxStatus === 'PAUSED' && view.executionStatus === 'running';
 }
 

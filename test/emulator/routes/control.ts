@@ -48,7 +48,14 @@ export function control(emu: Controlled, method: string, url: URL, raw: string):
     case 'POST /_emulator/reset':
       emu.reset();
       return json(200, { ok: true });
+    case 'POST /_emulator/runtime-faults': {
+      const b = (body ?? {}) as { times?: number; op?: 'lookup' | 'pause' | 'resume' | 'any' };
+      emu.failRuntime(b.times ?? 1, b.op ?? 'any');
+      return json(200, { ok: true });
+    }
   }
+  const conv = /^POST \/_emulator\/conversations\/([^/]+)\/pause$/.exec(key);
+  if (conv) return emu.userPause(decodeURIComponent(conv[1]!)) ? json(200, { success: true }) : detail(404, 'Conversation not found');
   const sb = /^POST \/_emulator\/sandboxes\/([^/]+)\/(pause|resume|fail)$/.exec(key);
   if (sb) {
     const id = decodeURIComponent(sb[1]!);

@@ -38,7 +38,7 @@ function batch(app: App, ctx: Ctx): Reply {
     200,
     ids.map((i) => {
       const c = ownConversation(app, ctx, parseUuid(i)!);
-      return c ? app.engine.conversationJson(c) : null;
+      return c ? app.engine.conversationJson(c, true) : null;
     }),
   );
 }
@@ -70,7 +70,7 @@ function search(app: App, ctx: Ctx, count: boolean): Reply {
   );
   if (count) return json(200, convs.length);
   convs.sort((a, b) => b.createdAt - a.createdAt);
-  return json(200, paginate(convs.map((c) => app.engine.conversationJson(c)), q, limit));
+  return json(200, paginate(convs.map((c) => app.engine.conversationJson(c, true)), q, limit));
 }
 
 /** PATCH /app-conversations/{id} ([api: rate-limits]): the app-server row only, overwritten by the auto-title copy ([api: titles]). */
@@ -84,7 +84,7 @@ function patch(app: App, ctx: Ctx): Reply {
   const conv = ownConversation(app, ctx, hex);
   if (!conv) return detail(404, 'unknown_app_conversation');
   app.engine.update(conv, fields);
-  return json(200, app.engine.conversationJson(conv));
+  return json(200, app.engine.conversationJson(conv, true));
 }
 
 /** DELETE /app-conversations/{id} ([api: rate-limits]). */
@@ -97,8 +97,17 @@ function remove(app: App, ctx: Ctx): Reply {
   return json(200, { success: true });
 }
 
-/** POST /app-conversations/{id}/send-message ([api: follow-ups], texts from R L494-530 per [api: errors]). */
-function sendMessage(app: App, ctx: Ctx): Reply {
+/** The app server's proxy timeout for send-message (R: `httpx_client.post(..., timeout=30.0)`, [api: follow-ups]). */
+export const SEND_MESSAGE_TIMEOUT_MS = 30_000;
+
+/**
+ * POST /app-conversations/{id}/send-message ([api: follow-ups], texts from R L494-530 per [api: errors]). The sandbox
+ * check asks the runtime (a failed lookup reads MISSING: 410, [api: statuses]). The agent server adds the
+ * message only once the agent's current step frees the state lock; the app server's proxy gives
+ * up after 30 s with 502 "Failed to reach agent server." while the message is still delivered
+ * when the step ends ([api: follow-ups]).
+ */
+async function sendMessage(app: App, ctx: Ctx): Promise<Reply> {
   const bad = jsonBodyError(ctx);
   if (bad) return bad;
   const errors = new Errors();
@@ -110,7 +119,8 @@ function sendMessage(app: App, ctx: Ctx): Reply {
   if (!conv) return detail(404, `Conversation ${dashed(hex)} not found`);
   const sb = app.engine.sandboxes.get(conv.sandboxId);
   if (!sb) return detail(404, `Sandbox not found for conversation ${dashed(hex)}`);
-  switch (sb.status) {
+  const status = app.engine.runtimeFails('lookup') ? 'MISSING' : sb.status;
+  switch (status) {
     case 'MISSING':
       return detail(410, 'Conversation is archived. The sandbox no longer exists.');
     case 'ERROR':
@@ -119,6 +129,16 @@ function sendMessage(app: App, ctx: Ctx): Reply {
     case 'STARTING':
       return detail(409, `Sandbox is ${sb.status}. Use POST /api/v1/sandboxes/${sb.id}/resume to resume it first.`);
   }
-  app.engine.sendMessage(conv, msg.content, msg.run);
+  const engine = app.engine;
+  // the request reached the agent server: it adds (and runs) the message once it holds the lock
+  const delivered = new Promise<'sent'>((resolve) =>
+    engine.afterLock(conv, () => {
+      if (engine.conversations.get(conv.id) === conv) engine.sendMessage(conv, msg.content, msg.run);
+      resolve('sent');
+    }),
+  );
+  const limit = app.options.sendMessageTimeoutMs ?? SEND_MESSAGE_TIMEOUT_MS;
+  const outcome = await Promise.race([delivered, engine.timers.sleep(limit).then(() => 'proxy-timeout' as const)]);
+  if (outcome === 'proxy-timeout') return detail(502, 'Failed to reach agent server.');
   return json(200, { success: true, sandbox_status: 'RUNNING', message: null });
 }

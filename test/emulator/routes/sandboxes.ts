@@ -26,7 +26,7 @@ function batch(app: App, ctx: Ctx): Reply {
     200,
     ids.map((i) => {
       const sb = app.engine.sandboxes.get(i);
-      return sb && sb.user === ctx.user ? app.engine.sandboxJson(sb) : null;
+      return sb && sb.user === ctx.user ? app.engine.sandboxJson(sb, true) : null;
     }),
   );
 }
@@ -36,15 +36,19 @@ function search(app: App, ctx: Ctx): Reply {
   const limit = queryLimit(ctx.query, errors);
   if (!errors.ok) return unprocessable(errors);
   const list = [...app.engine.sandboxes.values()].filter((s) => s.user === ctx.user).sort((a, b) => b.createdAt - a.createdAt);
-  return json(200, paginate(list.map((s) => app.engine.sandboxJson(s)), ctx.query, limit));
+  return json(200, paginate(list.map((s) => app.engine.sandboxJson(s, true)), ctx.query, limit));
 }
 
-/** pause / resume; a resume first pauses the user's oldest RUNNING sandboxes beyond maxSandboxes ([api: auto-pause]). */
+/**
+ * pause / resume; a resume first pauses the user's oldest RUNNING sandboxes beyond maxSandboxes
+ * ([api: auto-pause]). The service answers False with a bare HTTPException(404) (`{"detail":"Not Found"}`),
+ * for an unknown sandbox and for any failed runtime call alike ([api: pause-resume], sandbox_router.py L84-105).
+ */
 function action(app: App, ctx: Ctx, which: 'pause' | 'resume'): Reply {
   const sb = app.engine.sandboxes.get(ctx.params[0]!);
-  if (!sb || sb.user !== ctx.user) return detail(404, 'Sandbox not found');
-  const ok = which === 'pause' ? app.engine.pauseSandbox(sb.id) : app.engine.resumeSandbox(sb.id);
-  return ok ? json(200, { success: true }) : detail(404, 'Sandbox not found');
+  if (!sb || sb.user !== ctx.user) return detail(404, 'Not Found');
+  const ok = which === 'pause' ? app.engine.pauseSandbox(sb.id, 'api') : app.engine.resumeSandbox(sb.id, 'api');
+  return ok ? json(200, { success: true }) : detail(404, 'Not Found');
 }
 
 /** Content invented but plausible ([api: rate-limits] lists the fields). */

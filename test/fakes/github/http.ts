@@ -133,6 +133,14 @@ export function createHelpers(s: Store) {
 
 const WRITE = (method: string) => method !== 'GET' && method !== 'HEAD';
 
+/** A GraphQL query is a read sent as POST; only a mutation writes. */
+const isWrite = (r: RecordedRequest): boolean => {
+  if (!WRITE(r.method)) return false;
+  if (!/\/graphql$/.test(r.path)) return true;
+  const query = String((r.body as { query?: unknown } | undefined)?.query ?? '');
+  return /^\s*mutation\b/.test(query);
+};
+
 export interface Pipeline {
   readonly url: string;
   readonly requests: RecordedRequest[];
@@ -330,7 +338,7 @@ export async function serve(s: Store, routes: Route[], port = 0): Promise<Pipeli
       faults = [];
     },
     countWrites(method) {
-      return requests.filter((r) => WRITE(r.method) && (!method || r.method === method.toUpperCase())).length;
+      return requests.filter((r) => isWrite(r) && (!method || r.method === method.toUpperCase())).length;
     },
     close() {
       return new Promise<void>((resolve, reject) => {
