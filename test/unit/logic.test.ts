@@ -52,28 +52,29 @@ describe('poll schedules', () => {
 
   it('start-task polling in a burst: slow in the long phases, fast in the short tail, stretched by the crowd', () => {
     const mid = () => 0.5;
-    expect(startPollDelay('WORKING', 0, mid, 1, 2)).toBe(4000);
-    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 2)).toBe(8000);
-    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 4)).toBe(6000);
-    expect(startPollDelay('SETTING_UP_SKILLS', 0, mid, 1, 2)).toBe(2000);
-    expect(startPollDelay('STARTING_CONVERSATION', 0, mid, 1, 12)).toBe(1500);
-    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 12)).toBe(24_000);
+    expect(startPollDelay('WORKING', 0, mid, 1, 2)).toBe(5000);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 2)).toBe(10_000);
+    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 3)).toBe(7000);
+    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 6)).toBe(14_000);
+    expect(startPollDelay('SETTING_UP_SKILLS', 0, mid, 1, 2)).toBe(3000);
+    expect(startPollDelay('STARTING_CONVERSATION', 0, mid, 1, 12)).toBe(2500);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 12)).toBe(30_000);
     expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 40)).toBe(30_000);
     expect(startPollDelay('SOMETHING_NEW', 0, mid, 1, 2)).toBe(3000); // an unknown phase: a long one
     // A 30 s start (sandbox boot to 13.5 s, clone and setup script to 24 s, the tail after), with
-    // 4 starts under way, costs at most 7 polls, and the poll that sees READY comes within 2 s.
+    // 3 starts under way, costs at most 5 polls, and the poll that sees READY comes within 3 s.
     const phaseAt = (t: number): string =>
       t < 1500 ? 'WORKING' : t < 13_500 ? 'WAITING_FOR_SANDBOX' : t < 19_500 ? 'PREPARING_REPOSITORY' : t < 24_000 ? 'RUNNING_SETUP_SCRIPT' : t < 25_500 ? 'SETTING_UP_GIT_HOOKS' : t < 28_500 ? 'SETTING_UP_SKILLS' : t < 30_000 ? 'STARTING_CONVERSATION' : 'READY';
     let t = 0;
     let polls = 0;
     let [seen, since] = ['WORKING', 0];
     while (seen !== 'READY') {
-      t += startPollDelay(seen, t - since, mid, 1, 4);
+      t += startPollDelay(seen, t - since, mid, 1, 3);
       polls++;
       if (phaseAt(t) !== seen) [seen, since] = [phaseAt(t), t];
     }
-    expect(polls).toBeLessThanOrEqual(7);
-    expect(t - 30_000).toBeLessThanOrEqual(2000);
+    expect(polls).toBeLessThanOrEqual(5);
+    expect(t - 30_000).toBeLessThanOrEqual(3000);
   });
 
   it('a start task that has sat in its phase past the phase limit is stale; a finished one never is', () => {

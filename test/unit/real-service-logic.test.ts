@@ -8,7 +8,7 @@ vi.mock('@actions/core', () => ({ warning: (m: string) => warning(m), info: () =
 vi.mock('../../src/openhands/client.ts', () => ({ pauseSandboxNow: (...a: unknown[]) => pauseSandboxNow(...(a as [])) }));
 
 const { lastExecutionStatus } = await import('../../src/openhands/conversation.ts');
-const { findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
+const { crowdOf, findStartTask, phaseLimitMs, waitForStartTask } = await import('../../src/openhands/start.ts');
 const { DeadStartError } = await import('../../src/errors.ts');
 /** WAITING_FOR_SANDBOX's limit: the server's 120 s sandbox wait plus a margin ([api: start-task]) */
 const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
@@ -53,6 +53,62 @@ describe('dead start tasks', () => {
     const moving = { getStartTasks: vi.fn(async () => [++n < 5 ? task({ updated_at: new Date(c2.now()).toISOString() }) : task({ status: 'READY', app_conversation_id: 'c'.repeat(32) })]) } as unknown as Client;
     const ready = await waitForStartTask({ client: moving, ...c2 }, task(), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {} });
     expect(ready.status).toBe('READY');
+  });
+});
+
+describe("a burst's start polling follows the account's starts", () => {
+  const mine = (status: string): StartTask => ({ id: 'mine', status, created_at: new Date(T0).toISOString(), updated_at: new Date(T0).toISOString() }) as StartTask;
+  const other = (i: number, status = 'WAITING_FOR_SANDBOX'): StartTask => ({ id: `o${i}`, status, created_at: new Date(T0).toISOString(), updated_at: new Date(T0).toISOString() }) as StartTask;
+
+  it('reads its task through the search of recent starts (one request, as by id), and slows down as others start', async () => {
+    const c = clock();
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      await c.sleep(ms);
+    };
+    let n = 0;
+    // alone for two reads, then seven other starts under way (one READY and one ERROR do not count), then READY
+    const searchStartTasks = vi.fn(async () => {
+      n++;
+      const others = n > 2 ? [...Array.from({ length: 7 }, (_, i) => other(i)), other(8, 'READY'), other(9, 'ERROR')] : [];
+      return { items: [mine(n < 6 ? 'WAITING_FOR_SANDBOX' : 'READY'), ...others], nextPageId: null };
+    });
+    const getStartTasks = vi.fn();
+    const ready = await waitForStartTask({ client: { searchStartTasks, getStartTasks } as unknown as Client, now: c.now, sleep, random: () => 0.5 }, mine('WAITING_FOR_SANDBOX'), {
+      deadline: T0 + 3600_000,
+      timeoutMs: 3600_000,
+      onTask: () => {},
+      account: true,
+    });
+    expect(ready.status).toBe('READY');
+    expect(getStartTasks).not.toHaveBeenCalled();
+    expect(searchStartTasks).toHaveBeenCalledTimes(6);
+    // alone: the sandbox wait is read every 2.5 s; with 8 starts under way, at the shared pace stretched × 2
+    expect(sleeps.slice(0, 3)).toEqual([2500, 2500, 2500]);
+    expect(Math.min(...sleeps.slice(3))).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('counts the starts under way, and keeps the shared pace for the tail of a burst (others started in the last minutes)', () => {
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX')], 'mine', T0)).toBe(1); // alone on the account: the fast pace
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1), other(2, 'PREPARING_REPOSITORY')], 'mine', T0)).toBe(3);
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1, 'READY'), other(2, 'ERROR')], 'mine', T0)).toBe(2);
+    // a start lost long ago (past its phase limit) is not under way
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1), other(2)], 'mine', T0 + STALE_START_MS + 1000)).toBe(2);
+  });
+
+  it('a task beyond the first page of recent starts is read by id', async () => {
+    const c = clock();
+    const searchStartTasks = vi.fn(async () => ({ items: Array.from({ length: 100 }, (_, i) => other(i)), nextPageId: '100' }));
+    const getStartTasks = vi.fn(async () => [mine('READY')]);
+    const ready = await waitForStartTask({ client: { searchStartTasks, getStartTasks } as unknown as Client, ...c }, mine('WAITING_FOR_SANDBOX'), {
+      deadline: T0 + 3600_000,
+      timeoutMs: 3600_000,
+      onTask: () => {},
+      account: true,
+    });
+    expect(ready.status).toBe('READY');
+    expect(getStartTasks).toHaveBeenCalledTimes(1);
   });
 });
 
