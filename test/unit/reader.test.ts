@@ -90,15 +90,3 @@ describe('invisible characters: the whole Default_Ignorable_Code_Point set', () 
     expect(readerView('@open\u{E0100}hands').live).toBe('@openhands');
   });
 });
-
-describe('linear time', () => {
-  // A generous limit: a quadratic scan of these takes minutes; a loaded CI machine is slow, not that slow.
-  it('an approve line after 64 KB of space lines, nested quotes or emphasis runs', { timeout: 60_000 }, () => {
-    for (const unit of [' \n', '> ', '*a']) {
-      const text = unit.repeat(Math.floor(64_000 / unit.length));
-      // Visible text around the run, so that trimming cannot make it go away.
-      expect(isApproval(`Hi\n${text}\nthere\n\n@openhands approve`, '@openhands')).toBe(true);
-      expect(isApproval(`Hi\n${text}\nthere\n\n@openhands approve later`, '@openhands')).toBe(false);
-    }
-  });
-});
