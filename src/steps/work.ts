@@ -12,6 +12,7 @@ import { pushNote } from '../push-delta.js';
 import type { Report } from '../report.js';
 import { stepFingerprint } from './identity.js';
 import { OpenHandsClient } from '../openhands/client.js';
+import { startedByThisRun } from '../marker.js';
 import { Reporter } from '../reporter.js';
 import { act } from './act/choose.js';
 import { hold } from './act/hold.js';
@@ -33,8 +34,9 @@ export interface Reached {
 
 export async function work(run: RunContext, planned: Exclude<Planned, { readonly kind: 'skip' }>, reached: Reached): Promise<RunEnd> {
   const { cfg, secrets } = run;
-  // The cross-run limits, before any paid work (not for a re-run of the same run, which re-attaches).
-  const reRun = planned.plan.sticky?.state?.runId === run.ctx.runId;
+  // The cross-run limits, before any paid work (not for a re-run of a run that started, which
+  // re-attaches; a re-run of a refused one is checked again).
+  const reRun = startedByThisRun(planned.plan.sticky?.state, run.ctx.runId);
   const limits = planned.kind === 'run' && !cfg.dryRun && !reRun ? await checkLimits(run) : undefined;
   const reporter = newReporter(run, planned.plan, limits?.line);
   const held = planned.kind === 'hold' ? planned : undefined;
