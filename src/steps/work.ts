@@ -9,6 +9,7 @@ import { pastRuns } from '../limits/ledger.js';
 import { refuseOverLimit } from '../limits/refuse.js';
 import { fixNote } from '../ci-fix.js';
 import { pushNote } from '../push-delta.js';
+import { threadOf } from '../marker.js';
 import type { Report } from '../report.js';
 import { stepFingerprint } from './identity.js';
 import { startedByThisRun } from '../marker.js';
@@ -95,6 +96,7 @@ function newReporter(run: RunContext, plan: Plan, limits?: string): Reporter {
       runs: pastRuns(plan.sticky?.state, ctx.runId, run.now()),
       ...(limits ? { limits } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
+      ...(plan.commentTarget ? { subject: threadOf(`${plan.commentTarget.owner}/${plan.commentTarget.repo}`, plan.commentTarget.issueNumber) } : {}),
       ...loopFields(plan),
     },
     {
