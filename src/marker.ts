@@ -120,6 +120,15 @@ export function markerLine(r: Report): string {
   return `${markerFor(r.key)} state="${state}" -->`;
 }
 
+/**
+ * Whether an earlier attempt of this workflow run wrote the marker and got as far as a start (a
+ * start task or a conversation): a re-run picks that up (re-attach, re-send its follow-up, no new
+ * limit check) instead of treating it as an earlier trigger. One answer for every step that asks.
+ */
+export function startedByThisRun(prev: MarkerState | undefined, runId: string): boolean {
+  return prev !== undefined && prev.runId === runId && Boolean(prev.conversationId || prev.startTaskId);
+}
+
 /** Reads the marker state back from a comment body of this key; undefined when absent or damaged. */
 export function parseMarker(body: string, key: string): MarkerState | undefined {
   // Our comments open with the marker; one quoted inside other text (an echo bot) does not count.

@@ -1,5 +1,5 @@
 /**
- * Issue #15: the edges of every gate, attacked the way an outsider attacks a public repository,
+ * The edges of every gate, attacked the way an outsider attacks a public repository,
  * through the built action with real webhook payloads.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

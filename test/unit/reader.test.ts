@@ -1,4 +1,4 @@
-/** Issue #15: one model of what a reader sees, checked against HTML5 error recovery and markdown containers. */
+/** One model of what a reader sees, checked against HTML5 error recovery and markdown containers. */
 import { describe, expect, it } from 'vitest';
 import { readerView } from '../../src/reader.ts';
 import { sanitizeUntrusted } from '../../src/sanitize.ts';
