@@ -157,7 +157,11 @@ export function decideFix(f: FixFacts): FixDecision {
 
 /** A job or step name as data: one line, no invisible text. */
 function label(name: string, max = 200): string {
-  return sanitizeUntrusted(name, max).replace(/\s*\n\s*/g, ' ');
+  return sanitizeUntrusted(name, max)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** Only GitHub's own job links are passed on (they come from the API, but the prompt is no place to guess). */

@@ -86,8 +86,8 @@ export function readInputs(getInput: (name: string) => string, env: Env = proces
   const raw = {} as Record<string, string>;
   for (const name of Object.values(INPUT)) {
     const value = getInput(name).trim();
-    const expr = /^\$\{\{\s*(.*?)\s*\}\}$/.exec(value);
-    const github = expr ? /^github\.(\w+)$/.exec(expr[1] as string) : undefined;
+    const expr = /^\$\{\{(.*)\}\}$/.exec(value);
+    const github = expr ? /^github\.(\w+)$/.exec((expr[1] as string).trim()) : undefined;
     raw[name] = expr ? (github ? (env[`GITHUB_${(github[1] as string).toUpperCase()}`] ?? '').trim() : '') : value;
   }
   return raw as RawInputs;
@@ -255,9 +255,9 @@ function parseBaseUrl(text: string): string {
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError(INPUT.baseUrl, 'expected a plain URL without credentials, query or fragment');
   }
-  const base = url.toString().replace(/\/+$/, '');
+  const base = url.toString().replace(/(?<!\/)\/+$/, '');
   // The action adds /api/v1/... itself: a base that already ends there would double it.
-  if (/\/api(\/v1)?$/i.test(url.pathname.replace(/\/+$/, ''))) {
+  if (/\/api(\/v1)?$/i.test(url.pathname.replace(/(?<!\/)\/+$/, ''))) {
     throw new ConfigError(
       INPUT.baseUrl,
       `expected the server's root URL without /api or /api/v1 (the action adds them), such as ${base.replace(/\/api(\/v1)?$/i, '')}, got '${text}'`,

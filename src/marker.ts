@@ -47,6 +47,11 @@ export interface MarkerState {
   readonly finalizeLater?: boolean;
   readonly goneAt?: number;
   readonly runs?: readonly PastRun[];
+  /**
+   * The issue or PR this comment and its conversation belong to, as `owner/repo#number`
+   * (threadOf). A marker found on another thread is not that thread's state (isForThread).
+   */
+  readonly subject?: string;
 }
 
 const MAX_PREVIOUS = 10;
@@ -86,13 +91,42 @@ export function markerState(r: Report): MarkerState {
     finalizeLater: r.finalizeLater,
     goneAt: r.goneAt,
     runs: r.runs?.length ? r.runs : undefined,
+    ...(r.subject ? { subject: r.subject } : {}),
   };
+}
+
+/** The thread a comment is on, as a marker records it: `owner/repo#number`. */
+export function threadOf(repository: string, issueNumber: number): string {
+  return `${repository}#${issueNumber}`;
+}
+
+const THREAD_RE = /^[\w.-]{1,100}\/[\w.-]{1,100}#[1-9]\d{0,15}$/;
+
+/**
+ * Whether a marker is the state of the thread (issue or PR) its comment was found on. A marker
+ * that names another thread is a copy (another workflow posting as the same account, a
+ * transferred issue, a person pasting with the token's own login): its conversation, held
+ * request and history belong there, not here. A marker written before `subject` existed is
+ * taken as this thread's: only the token's own account can have written it (markerTrust), and
+ * it was found on this thread.
+ */
+export function isForThread(s: Pick<MarkerState, 'subject'>, thread: string): boolean {
+  return s.subject === undefined || s.subject.toLowerCase() === thread.toLowerCase();
 }
 
 /** The whole marker line of a report, ending the HTML comment it opens. */
 export function markerLine(r: Report): string {
   const state = Buffer.from(JSON.stringify(markerState(r))).toString('base64url');
   return `${markerFor(r.key)} state="${state}" -->`;
+}
+
+/**
+ * Whether an earlier attempt of this workflow run wrote the marker and got as far as a start (a
+ * start task or a conversation): a re-run picks that up (re-attach, re-send its follow-up, no new
+ * limit check) instead of treating it as an earlier trigger. One answer for every step that asks.
+ */
+export function startedByThisRun(prev: MarkerState | undefined, runId: string): boolean {
+  return prev !== undefined && prev.runId === runId && Boolean(prev.conversationId || prev.startTaskId);
 }
 
 /** Reads the marker state back from a comment body of this key; undefined when absent or damaged. */
@@ -106,6 +140,8 @@ export function parseMarker(body: string, key: string): MarkerState | undefined 
     // A status this version does not know is damage too: every status fact comes from its table.
     if (!(s && s.v === 1 && typeof s.runId === 'string' && isRunStatus(s.status))) return undefined;
     // A damaged approval is dropped, not trusted: nothing is approved from it.
+    // A damaged subject is damage to the whole state: it could otherwise pass as a legacy marker.
+    if (s.subject !== undefined && !(typeof s.subject === 'string' && THREAD_RE.test(s.subject))) return undefined;
     const { approval, headSha, fix, ...rest } = s;
     // A damaged head is dropped: the next review is a full one.
     if (typeof headSha === 'string' && SHA_RE.test(headSha)) Object.assign(rest, { headSha });

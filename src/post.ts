@@ -46,7 +46,7 @@ export async function runPost(deps: { env: Env }): Promise<void> {
     }
     report.final = true;
     report.updatedAt = Date.now();
-    const octokit = await loadOctokit(cfg.githubToken ?? '', (deps.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), {
+    const octokit = await loadOctokit(cfg.githubToken ?? '', (deps.env.GITHUB_API_URL || 'https://api.github.com').replace(/(?<!\/)\/+$/, ''), {
       onRetry: (m) => core.info(m),
     });
     const body = secrets.redact(renderComment(report));
@@ -68,7 +68,7 @@ async function postCheckRun(env: Env): Promise<void> {
   try {
     const cfg = parseConfig(readInputs((n) => core.getInput(n)), { env, workspace: env.GITHUB_WORKSPACE || process.cwd() });
     secrets.add(cfg.githubToken);
-    const octokit = await loadOctokit(cfg.githubToken ?? '', (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), { onRetry: (m) => core.info(m) });
+    const octokit = await loadOctokit(cfg.githubToken ?? '', (env.GITHUB_API_URL || 'https://api.github.com').replace(/(?<!\/)\/+$/, ''), { onRetry: (m) => core.info(m) });
     await completeLeftCheckRun(octokit, JSON.parse(saved) as SavedCheckRun);
     core.info('Marked the OpenHands check run as cancelled');
   } catch (error) {

@@ -27,12 +27,14 @@ export class SecretBox {
 /**
  * Well-known credential shapes, for text the agent wrote (its final message): a token it was
  * tricked into printing must not reach a public comment, the summary or an output. Each pattern
- * starts with a fixed prefix and has bounded repeats, so matching stays linear in the text.
+ * starts with a fixed prefix, has bounded repeats and cannot restart inside its own match (a
+ * block's body stops at the next `-----`, a JWT starts only where a token run starts), so
+ * matching stays linear in the text (test/unit/linear-patterns.test.ts checks each with recheck).
  * A shape not listed here (a password, a key with no prefix) is not found: this is a net, not
  * a guarantee.
  */
 const CREDENTIALS: readonly (readonly [kind: string, pattern: RegExp])[] = [
-  ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----[\s\S]{0,16384}?-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g],
+  ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----(?:[^-]|-(?!-{4})){0,16384}-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g],
   // A private key block never closed: everything after its start.
   ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----[\s\S]*/g],
   ['GitHub token', /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})/g],
@@ -51,13 +53,16 @@ const CREDENTIALS: readonly (readonly [kind: string, pattern: RegExp])[] = [
   ['AWS access key', /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g],
   ['AWS secret key', /(?<=aws_secret_access_key["']?\s{0,8}[=:]\s{0,8}["']?)[A-Za-z0-9/+=]{40}/gi],
   ['Azure key', /(?<=(?:AccountKey|SharedAccessKey)=)[A-Za-z0-9+/=]{40,128}/g],
-  ['JWT', /\beyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096}/g],
-  ['bearer token', /(?<=\bBearer\s{1,8})[A-Za-z0-9._~+/-]{20,4096}=*/g],
+  ['JWT', /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096}/g],
+  // `keep`: text the match needs but is no credential (a lookbehind there is not linear).
+  ['bearer token', /\b(?<keep>Bearer\s{1,8})[A-Za-z0-9._~+/-]{20,4096}=*/g],
 ];
 
 /** The text with every well-known credential shape replaced by a visible `[redacted <kind>]`. */
 export function redactCredentials(text: string): string {
   let out = text;
-  for (const [kind, pattern] of CREDENTIALS) out = out.replace(pattern, `[redacted ${kind}]`);
+  for (const [kind, pattern] of CREDENTIALS) {
+    out = out.replace(pattern, (...m: unknown[]) => `${(m.at(-1) as { keep?: string } | undefined)?.keep ?? ''}[redacted ${kind}]`);
+  }
   return out;
 }

@@ -86,6 +86,8 @@ export interface Report {
   goneAt?: number;
   /** earlier paid runs on this comment (who, when, which conversation, its cost then): the cross-run limits read them */
   runs?: readonly PastRun[];
+  /** the issue or PR the comment and its conversation belong to, `owner/repo#number` (marker.ts threadOf) */
+  readonly subject?: string;
   /** the cross-run limits as this run found them, for the job summary (src/limits/) */
   limits?: string;
 }

@@ -13,27 +13,24 @@
  * the conversation's own), so two writers write the same text.
  */
 import * as core from '@actions/core';
-import type { Config } from '../config.js';
 import { OUTPUT } from '../constants.js';
 import { getErrorMessage, OverBudgetError } from '../errors.js';
 import { completeCheckRunById } from '../github/checks.js';
 import { getCommentBody, listRepoStickyComments, type CommentTarget } from '../github/comments.js';
-import type { EventContext } from '../github/event.js';
 import { loadOctokit } from '../github/load.js';
 import type { Octokit } from '../github/octokit.js';
-import { OpenHandsClient } from '../openhands/client.js';
+import type { OpenHandsClient } from '../openhands/client.js';
 import { ending, lastExecutionStatus, usage, type ConversationView } from '../openhands/conversation.js';
 import type { Conversation } from '../openhands/types.js';
 import type { SecretBox } from '../redact.js';
 import type { Report } from '../report.js';
 import { Reporter } from '../reporter.js';
-import type { Sleep } from '../retry.js';
 import { agentPrLookup } from '../steps/agent-pr-github.js';
 import { checkOutput } from '../steps/check-run.js';
 import { endPatch } from '../steps/finish.js';
 import { viewPatch } from '../steps/conversation.js';
 import { stopSpending } from '../steps/pause.js';
-import { missingApiKey } from '../steps/plan.js';
+import { openHandsClient } from '../steps/client.js';
 import type { RunContext, Session } from '../steps/run.js';
 import { checkConclusion } from '../status.js';
 import { writeSummary } from '../summary.js';
@@ -43,14 +40,8 @@ import { capOf, FINALIZE_LOOKBACK_MS, reportOf, trackedComments, type Tracked } 
 /** Ids per batch read: the service answers 400 to 100 or more ([api: reading], [api: rate-limits]). */
 export const BATCH_IDS = 99;
 
-export interface FinalizeDeps {
-  readonly cfg: Config;
-  readonly ctx: EventContext;
-  readonly secrets: SecretBox;
-  readonly signal: AbortSignal;
-  readonly now: () => number;
-  readonly sleep: Sleep;
-}
+/** A finalize run answers to no trigger: it has a run's context, but no comment-key or Octokit of its own yet. */
+export type FinalizeDeps = Pick<RunContext, 'cfg' | 'ctx' | 'secrets' | 'signal' | 'now' | 'sleep'>;
 
 export async function finalize(d: FinalizeDeps): Promise<void> {
   const { cfg, ctx, secrets } = d;
@@ -74,15 +65,7 @@ export async function finalize(d: FinalizeDeps): Promise<void> {
     await writeSummary(`### OpenHands · Finalize (dry run)\n\nWould read ${tracked.length} conversation(s) in ${Math.ceil(tracked.length / BATCH_IDS)} batch read(s) and bring their comments up to date:\n\n${list}`, (t) => secrets.redact(t));
     return;
   }
-  if (!cfg.apiKey) throw missingApiKey();
-  const client = new OpenHandsClient({
-    baseUrl: cfg.baseUrl,
-    apiKey: cfg.apiKey,
-    signal: d.signal,
-    sleep: d.sleep,
-    onRetry: (m) => core.info(secrets.redact(m)),
-    onSecret: (s) => secrets.add(s),
-  });
+  const client = openHandsClient(d);
   const outcomes: Outcome[] = [];
   try {
     const conversations = await readAll(client, tracked.map((t) => t.state.conversationId));

@@ -75,6 +75,8 @@ export function reportOf(t: Tracked, ctx: EventContext, cfg: Config): Report {
     ...(s.goneAt !== undefined ? { goneAt: s.goneAt } : {}),
     ...(s.approval ? { approval: s.approval } : {}),
     ...(s.runs?.length ? { runs: s.runs } : {}),
+    // the thread it belongs to (listRepoStickyComments left out every marker naming another)
+    ...(s.subject ? { subject: s.subject } : {}),
     // the reviewed head: the next push's review starts from it (push-delta.ts)
     ...(s.headSha ? { headSha: s.headSha } : {}),
     // the CI fix loop's counter: a rewrite must not reset the budget

@@ -5,7 +5,7 @@
  * an unclear failure the comments are read before trying again.
  */
 import { GitHubApiError } from '../errors.js';
-import { markerFor, markerKeyOf, parseMarker, type MarkerState } from '../marker.js';
+import { isForThread, markerFor, markerKeyOf, parseMarker, threadOf, type MarkerState } from '../marker.js';
 import { NO_BLIND_RETRY, github } from './errors.js';
 import type { Octokit } from './octokit.js';
 
@@ -29,19 +29,31 @@ const where = (t: CommentTarget): string => `${t.owner}/${t.repo}#${t.issueNumbe
 
 /**
  * The newest comment holding this key's marker and written by the token's own account
- * (markerTrust). Anyone can paste a marker into a comment; such a copy is ignored. Reads every
- * page: a busy issue has hundreds.
+ * (markerTrust). Anyone can paste a marker into a comment; such a copy is ignored. So is one
+ * whose marker names another issue or PR (isForThread): `onForeign` hears of it, so the run can
+ * say why it does not follow up there. Reads every page: a busy issue has hundreds.
  */
-export async function findStickyComment(octokit: Octokit, t: CommentTarget, key: string): Promise<StickyComment | undefined> {
+export async function findStickyComment(
+  octokit: Octokit,
+  t: CommentTarget,
+  key: string,
+  onForeign?: (comment: { readonly url: string; readonly subject: string }) => void,
+): Promise<StickyComment | undefined> {
   const marker = markerFor(key) + ' ';
   const comments = await github(`listing comments of ${where(t)}`, () =>
     octokit.paginate(octokit.rest.issues.listComments, { owner: t.owner, repo: t.repo, issue_number: t.issueNumber, per_page: 100 }),
   );
   const candidates = comments.filter((c) => c.body?.startsWith(marker)).reverse();
   const trusted = markerTrust(octokit);
+  const thread = threadOf(`${t.owner}/${t.repo}`, t.issueNumber);
   for (const c of candidates) {
     if (!(await trusted(c.user))) continue;
-    return { id: c.id, url: c.html_url, state: parseMarker(c.body ?? '', key), body: c.body ?? '', updatedAt: c.updated_at };
+    const state = parseMarker(c.body ?? '', key);
+    if (state?.subject !== undefined && !isForThread(state, thread)) {
+      onForeign?.({ url: c.html_url, subject: state.subject });
+      continue;
+    }
+    return { id: c.id, url: c.html_url, state, body: c.body ?? '', updatedAt: c.updated_at };
   }
   return undefined;
 }
@@ -99,7 +111,8 @@ export interface RepoStickyComment extends StickyComment {
 
 /**
  * Every trusted sticky comment of the repository (any key) updated since `since`, newest first:
- * one listing of the repository's issue comments instead of one per issue.
+ * one listing of the repository's issue comments instead of one per issue. A marker is acted on
+ * only for the issue its comment is on: one naming another issue or PR (isForThread) is left out.
  */
 export async function listRepoStickyComments(octokit: Octokit, owner: string, repo: string, since: Date): Promise<RepoStickyComment[]> {
   const comments = await github(`listing the comments of ${owner}/${repo}`, () =>
@@ -111,7 +124,9 @@ export async function listRepoStickyComments(octokit: Octokit, owner: string, re
     const key = markerKeyOf(c.body ?? '');
     const issueNumber = Number(/\/issues\/(\d+)$/.exec(c.issue_url)?.[1]);
     if (key === undefined || !Number.isInteger(issueNumber) || !(await trusted(c.user))) continue;
-    found.push({ id: c.id, url: c.html_url, key, issueNumber, updatedAt: c.updated_at, state: parseMarker(c.body ?? '', key), body: c.body ?? '' });
+    const state = parseMarker(c.body ?? '', key);
+    if (state && !isForThread(state, threadOf(`${owner}/${repo}`, issueNumber))) continue;
+    found.push({ id: c.id, url: c.html_url, key, issueNumber, updatedAt: c.updated_at, state, body: c.body ?? '' });
   }
   return found;
 }

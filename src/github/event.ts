@@ -124,7 +124,7 @@ export function readEventFile(env: Env, read: (file: string) => string = (f) => 
 }
 
 export function parseEvent(env: Env, payload: Obj): EventContext {
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/(?<!\/)\/+$/, '');
   const repository = env.GITHUB_REPOSITORY || str(obj(payload.repository)?.full_name) || '';
   const runId = env.GITHUB_RUN_ID || '0';
   const senderObj = obj(payload.sender);
@@ -150,7 +150,7 @@ export function parseEvent(env: Env, payload: Obj): EventContext {
     job: env.GITHUB_JOB || 'job',
     step: env.GITHUB_ACTION || '',
     serverUrl,
-    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/(?<!\/)\/+$/, ''),
     runUrl: `${serverUrl}/${repository}/actions/runs/${runId}`,
     subject: parseSubject(payload, env),
     comment: commentObj ? parseComment(eventName, commentObj) : undefined,

@@ -33,7 +33,11 @@ export interface PrEvent {
 const Tier = { Other: 1, Said: 2, Created: 3 } as const;
 type Tier = (typeof Tier)[keyof typeof Tier];
 
-const CREATE_COMMAND = /\bgh\s+pr\s+create\b|\bhub\s+pull-request\b|\/pulls\b[^\n]*(?:-X\s*POST|--method\s+POST)|(?:-X\s*POST|--method\s+POST)[^\n]*\/pulls\b/i;
+const CREATE_COMMAND = /\bgh\s+pr\s+create\b|\bhub\s+pull-request\b/i;
+/** A POST to `/pulls` (curl, gh api): both on one line, in either order (two scans: one pattern with `[^\n]*` between is quadratic). */
+const PULLS = /\/pulls\b/i;
+const POST = /-X\s*POST|--method\s+POST/i;
+const createsPr = (text: string): boolean => CREATE_COMMAND.test(text) || text.split('\n').some((l) => PULLS.test(l) && POST.test(l));
 const CREATE_TOOL = /create[_-]?(?:pull[_-]?request|pr)\b/i;
 /** Read-only PR commands whose output names PRs the agent did not open. */
 const READ_COMMAND = /\bgh\s+pr\s+(?:view|list|diff|checks|status|checkout)\b|\bgh\s+search\b/i;
@@ -91,7 +95,7 @@ function evidence(e: PrEvent, actions: ReadonlyMap<string, PrEvent>): { texts: s
     const tool = String(e.tool_name ?? action?.tool_name ?? '');
     if (tool === 'finish') return null; // echoes the finish message, already counted
     let tier: Tier = Tier.Other;
-    if (CREATE_TOOL.test(tool) || CREATE_COMMAND.test(command)) tier = Tier.Created;
+    if (CREATE_TOOL.test(tool) || createsPr(command)) tier = Tier.Created;
     else if (READ_COMMAND.test(command)) return null;
     return { texts: strings(e.observation), tier };
   }
@@ -114,7 +118,7 @@ interface Server {
 
 function normaliseServer(serverUrl: string): Server {
   const u = new URL(serverUrl);
-  const path = u.pathname.replace(/\/+$/, '');
+  const path = u.pathname.replace(/(?<!\/)\/+$/, '');
   const web = `${u.protocol}//${u.host}${path}`;
   const host = escape(u.host) + escape(path);
   const name = '([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)';

@@ -50,7 +50,7 @@ export async function httpError(method: string, url: string, res: Dispatcher.Res
     const foreign = foreign401(method, url, baseUrl, text, res.headers);
     if (foreign) return foreign;
     // The base URL as configured (a self-hosted server may sit under a path prefix).
-    const base = baseUrl.replace(/\/+$/, '');
+    const base = baseUrl.replace(/(?<!\/)\/+$/, '');
     // The service also answers 401 when its own key store fails ([api: errors]): say both.
     message =
       `OpenHands at ${base} rejected the API key or could not verify it (401${detail ? ` ${detail}` : ''}). ` +
@@ -107,7 +107,7 @@ export function tooOld(error: unknown, route: string, since: string, forWhat: st
  */
 export function firstContactError(error: unknown, baseUrl: string): unknown {
   if (!(error instanceof OpenHandsApiError)) return error;
-  const base = baseUrl.replace(/\/+$/, '');
+  const base = baseUrl.replace(/(?<!\/)\/+$/, '');
   const named = (what: string, extra: { notJson?: boolean } = {}): OpenHandsApiError =>
     new OpenHandsApiError(`Input 'base-url': ${what} Check that base-url (${base}) is the OpenHands server's root URL, with its path prefix if it has one, without /api.`, {
       url: error.url,
@@ -145,7 +145,7 @@ export function foreign401(method: string, url: string, baseUrl: string, text: s
   } catch {
     // not JSON: not OpenHands
   }
-  const base = baseUrl.replace(/\/+$/, '');
+  const base = baseUrl.replace(/(?<!\/)\/+$/, '');
   const challenge = headers['www-authenticate'];
   const what = text.trim().startsWith('<') ? 'an HTML page' : text.trim() ? `'${text.trim().slice(0, 80)}'` : 'an empty body';
   return new OpenHandsApiError(

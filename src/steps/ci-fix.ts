@@ -15,7 +15,7 @@ import type { Subject } from '../github/event.js';
 import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { conversationUrl } from '../report.js';
 import type { Planned } from './plan.js';
-import type { Plan, RunContext } from './run.js';
+import { warnForeign, type Plan, type RunContext } from './run.js';
 
 
 /** The fix loop's plan, or undefined when the event is not a failed run of one of this repository's pull requests. */
@@ -37,7 +37,7 @@ export async function planCiFix(run: RunContext, why: Plan['why']): Promise<Plan
   // The budget lives in the status comment: without it nothing would stop the loop.
   if (!cfg.comment) throw new ConfigError(INPUT.comment, `the CI fix loop keeps its attempt counter (max-attempts) in the status comment on pull request #${number}: set comment: true`);
   const target = { owner, repo, issueNumber: number };
-  const sticky = await findStickyComment(octokit, target, run.key);
+  const sticky = await findStickyComment(octokit, target, run.key, warnForeign(number));
   const prev = sticky?.state;
   const d = decideFix({
     run: failed,

@@ -16,7 +16,7 @@ import { findTrackingIssue, getPermission, getPullRequestRefs } from '../github/
 import { buildPrompt, type WorkTarget } from '../prompt.js';
 import { checkActors, type PermissionDecision } from '../triggers.js';
 import { assertOwnComment } from './identity.js';
-import type { Plan, RunContext } from './run.js';
+import { warnForeign, type Plan, type RunContext } from './run.js';
 import { planCiFix } from './ci-fix.js';
 import { since } from './since.js';
 
@@ -184,7 +184,7 @@ async function findSticky(
   if (!run.cfg.comment || !run.octokit || issueNumber === undefined) return undefined;
   const target = { owner, repo, issueNumber };
   try {
-    return { target, sticky: await findStickyComment(run.octokit, target, run.key) };
+    return { target, sticky: await findStickyComment(run.octokit, target, run.key, warnForeign(issueNumber)) };
   } catch (error) {
     // A number the user typed (not the event's own) that names nothing: say which input.
     if (run.ctx.subject === undefined && issueNumber === run.cfg.issueNumber && error instanceof GitHubApiError && error.status === 404) {

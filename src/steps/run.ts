@@ -82,3 +82,14 @@ export function reactLater(run: RunContext, content: Reaction): void {
   if (!run.octokit || run.cfg.dryRun) return;
   react(run.octokit, run.ctx, content).catch((e: unknown) => core.debug(`No ${content} reaction: ${getErrorMessage(e)}`));
 }
+
+/**
+ * Why a comment of this key was passed over: its marker was written for another issue or PR,
+ * so its conversation is not followed up into (a new one starts) and its state is not used here.
+ */
+export function warnForeign(issueNumber: number): (c: { readonly url: string; readonly subject: string }) => void {
+  return (c) =>
+    core.warning(
+      `Ignoring the status comment ${c.url} on #${issueNumber}: its marker was written for ${c.subject}, and a conversation is followed up into (its state used) only from the issue or PR it was started for`,
+    );
+}

@@ -9,9 +9,10 @@ import { pastRuns } from '../limits/ledger.js';
 import { refuseOverLimit } from '../limits/refuse.js';
 import { fixNote } from '../ci-fix.js';
 import { pushNote } from '../push-delta.js';
+import { threadOf } from '../marker.js';
 import type { Report } from '../report.js';
 import { stepFingerprint } from './identity.js';
-import { OpenHandsClient } from '../openhands/client.js';
+import { startedByThisRun } from '../marker.js';
 import { Reporter } from '../reporter.js';
 import { act } from './act/choose.js';
 import { hold } from './act/hold.js';
@@ -21,7 +22,8 @@ import { dryRunSummary } from './dry-run.js';
 import type { RunEnd } from './end.js';
 import { waitFinished } from './finish.js';
 import { waitReady } from './ready.js';
-import { missingApiKey, type Planned } from './plan.js';
+import { openHandsClient } from './client.js';
+import type { Planned } from './plan.js';
 import type { Plan, RunContext, Session } from './run.js';
 
 /** What the run reached: the failure path reports into the session's Report once there is one. */
@@ -32,9 +34,10 @@ export interface Reached {
 }
 
 export async function work(run: RunContext, planned: Exclude<Planned, { readonly kind: 'skip' }>, reached: Reached): Promise<RunEnd> {
-  const { cfg, secrets } = run;
-  // The cross-run limits, before any paid work (not for a re-run of the same run, which re-attaches).
-  const reRun = planned.plan.sticky?.state?.runId === run.ctx.runId;
+  const { cfg } = run;
+  // The cross-run limits, before any paid work (not for a re-run of a run that started, which
+  // re-attaches; a re-run of a refused one is checked again).
+  const reRun = startedByThisRun(planned.plan.sticky?.state, run.ctx.runId);
   const limits = planned.kind === 'run' && !cfg.dryRun && !reRun ? await checkLimits(run) : undefined;
   const reporter = newReporter(run, planned.plan, limits?.line);
   const held = planned.kind === 'hold' ? planned : undefined;
@@ -45,16 +48,7 @@ export async function work(run: RunContext, planned: Exclude<Planned, { readonly
     return { kind: 'written' };
   }
 
-  // The plan refused a run without a key; this keeps the type honest.
-  if (!cfg.apiKey) throw missingApiKey();
-  const client = new OpenHandsClient({
-    baseUrl: cfg.baseUrl,
-    apiKey: cfg.apiKey,
-    signal: run.signal,
-    sleep: run.sleep,
-    onRetry: (m) => core.info(secrets.redact(m)),
-    onSecret: (s) => secrets.add(s),
-  });
+  const client = openHandsClient(run);
   const s: Session = { run, plan: planned.plan, reporter, client };
   reached.session = s;
   const acted = await act(s);
@@ -102,6 +96,7 @@ function newReporter(run: RunContext, plan: Plan, limits?: string): Reporter {
       runs: pastRuns(plan.sticky?.state, ctx.runId, run.now()),
       ...(limits ? { limits } : {}),
       ...(plan.approval ? { approval: plan.approval } : {}),
+      ...(plan.commentTarget ? { subject: threadOf(`${plan.commentTarget.owner}/${plan.commentTarget.repo}`, plan.commentTarget.issueNumber) } : {}),
       ...loopFields(plan),
     },
     {

@@ -1,4 +1,4 @@
-/** Issue #11: the agent's pull request when only GitHub knows it (its events name none). */
+/** The agent's pull request when only GitHub knows it (its events name none). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueLabeled } from './payloads.ts';
 import { world, type World } from './world.ts';

@@ -1,4 +1,4 @@
-/** Issue #10: `trigger: always`, and the approval path for outsiders (untrusted: ask), through the built action. */
+/** `trigger: always`, and the approval path for outsiders (untrusted: ask), through the built action. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueComment, issueLabeled, prLabeled, schedule } from './payloads.ts';
 import { world, type World } from './world.ts';

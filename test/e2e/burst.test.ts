@@ -1,5 +1,5 @@
 /**
- * Issue #16: many runs on one account. The sandbox cap as a limit of the action's own (a visible
+ * Many runs on one account. The sandbox cap as a limit of the action's own (a visible
  * queue, room made by pausing finished conversations this action started, never a working agent
  * or the web app's), READY then paused by the service's cap → interrupted, one conversation per
  * step, and what a run spent in its summary. Through the built action against the emulator.

@@ -1,4 +1,4 @@
-/** Issue #11: the "OpenHands" check run on the pull request's head commit, through the built action. */
+/** The "OpenHands" check run on the pull request's head commit, through the built action. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueComment, issueLabeled, prLabeled } from './payloads.ts';
 import { everythingVisible, world, type World } from './world.ts';

@@ -1,4 +1,4 @@
-/** Issue #20: the CI fix loop with a budget, through the built action with real `workflow_run` payloads. */
+/** The CI fix loop with a budget, through the built action with real `workflow_run` payloads. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { workflowRunCompleted, type WorkflowRunCompletedOptions } from './payloads.ts';
 import { world, type World } from './world.ts';

@@ -1,4 +1,4 @@
-/** Issue #3: follow the conversation to its end, report the result, never leave a stale comment. */
+/** Follow the conversation to its end, report the result, never leave a stale comment. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueLabeled, schedule } from './payloads.ts';
 import { world, type World } from './world.ts';

@@ -1,4 +1,4 @@
-/** Issue #12: GitHub (and the start request) misbehaving, proven through the built action. */
+/** GitHub (and the start request) misbehaving, proven through the built action. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -62,6 +62,22 @@ describe('max-cost-24h', () => {
     expect(next.summary).toContain('**Limits:** spent $0.00 of $5.00 in the last 24 h');
   }, 60_000);
 
+  it('a re-run of a refused run is checked again: re-running the workflow does not get past the cap', async () => {
+    const first = await label(1, {});
+    expect(first.code, first.stdout).toBe(0);
+    editMarker(1, (s) => ({ ...s, status: 'finished', startedAt: Date.now() - HOUR, cost: 6 }));
+    const starts = w.starts();
+    const refused = await label(7, { 'max-cost-24h': '5' });
+    expect(refused.outputs.status).toBe('skipped');
+    // Attempt 2 of the same workflow run finds its own refusal in the comment: it started nothing
+    // there, so there is nothing to re-attach to, and the cap still holds.
+    const again = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', number: 7, sender: 'Codertocat' }), runId: '1007', runAttempt: '2', inputs: { wait: 'ready', 'max-cost-24h': '5' } });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs.status).toBe('skipped');
+    expect(again.outputs['skip-reason']).toMatch(/^over max-cost-24h: /);
+    expect(w.starts()).toBe(starts);
+  }, 60_000);
+
   it('a conversation still working is read fresh: its cost now counts, not the one its comment recorded', async () => {
     w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }], stepMs: 50, costPerStep: 0.5 });
     const first = await label(1, {});

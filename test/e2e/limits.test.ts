@@ -1,5 +1,5 @@
 /**
- * Issue #11: the limits that stop the spend. `ready-timeout` / `finish-timeout` with
+ * The limits that stop the spend. `ready-timeout` / `finish-timeout` with
  * `on-timeout: pause | keep`, and `max-cost` (over_budget, noticed within ~10 s of being passed,
  * with the live socket and with it refused). Through the built action against the emulator.
  */

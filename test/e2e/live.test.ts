@@ -1,5 +1,5 @@
 /**
- * Issue #11: live events. Through the built action against the emulator and its agent server:
+ * Live events. Through the built action against the emulator and its agent server:
  * the finish is seen over the socket at once, polling takes over when the socket is refused or
  * keeps dropping, the client never sends a frame other than the auth frame, the session key
  * stays secret, and the agent's PR is found with and without the socket.

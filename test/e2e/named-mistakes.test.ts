@@ -1,5 +1,5 @@
 /**
- * Issue 19: a user's mistakes are named, through the built action. Several bad inputs at once,
+ * A user's mistakes are named, through the built action. Several bad inputs at once,
  * inputs that do nothing in the given combination, a wrong base-url (closed port, unknown host,
  * something that is not OpenHands, a wrong path prefix), an issue-number that points at nothing,
  * a comment 403, `check-run: true`, and event files GitHub would never write.

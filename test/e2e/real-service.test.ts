@@ -1,5 +1,5 @@
 /**
- * Issue #8: the action against a server that behaves as the real service does (reference [api: sources]):
+ * The action against a server that behaves as the real service does (reference [api: sources]):
  * a start that survives cut connections, dead start tasks, legacy servers that pick their own
  * ids, titles the service overwrites, sandboxes it pauses on its own, and the account's request
  * budget. Built dist, real sockets, the emulator in its [api: sources] model.

@@ -1,4 +1,4 @@
-/** Issue #20: a review that follows pushes, through the built action with real `pull_request.synchronize` payloads. */
+/** A review that follows pushes, through the built action with real `pull_request.synchronize` payloads. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prSynchronize } from './payloads.ts';
 import { world, type World } from './world.ts';

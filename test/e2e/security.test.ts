@@ -1,5 +1,5 @@
 /**
- * Issue #15: the edges of every gate, attacked the way an outsider attacks a public repository,
+ * The edges of every gate, attacked the way an outsider attacks a public repository,
  * through the built action with real webhook payloads.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { iso } from '../fakes/github.ts';
-import { issueComment, issueLabeled, webhookExample } from './payloads.ts';
+import { markerFor, markerKeyOf, parseMarker } from '../../src/marker.ts';
+import { issueComment, issueLabeled, schedule, webhookExample } from './payloads.ts';
 import { world, type World } from './world.ts';
 
 let w: World;
@@ -170,8 +171,12 @@ describe("markers are trusted only from the action's own account", () => {
     const foreign = first.outputs['conversation-id'];
     const real = w.gh.commentsOn(2).find((c) => c.user.login === 'github-actions[bot]');
     expect(real?.body).toBeTruthy();
-    // Another app copies that marker onto issue 1, as if issue 1's conversation were that one.
-    w.gh.addComment({ issue_number: 1, body: real?.body ?? '', user: 'other-app[bot]' });
+    // Another app copies that marker onto issue 1, as if issue 1's conversation were that one,
+    // rewriting the thread it names (a marker's content is whatever its writer chose).
+    const body = real?.body ?? '';
+    const key = markerKeyOf(body) ?? '';
+    const forged = { ...parseMarker(body, key), subject: 'octo-org/octo-repo#1' };
+    w.gh.addComment({ issue_number: 1, body: `${markerFor(key)} state="${Buffer.from(JSON.stringify(forged)).toString('base64url')}" -->\nWorking on it`, user: 'other-app[bot]' });
     const run = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix the typo', sender: 'Codertocat' }) });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs['conversation-id']).not.toBe(foreign);
@@ -179,6 +184,57 @@ describe("markers are trusted only from the action's own account", () => {
     expect(w.emu.requests.filter((r) => r.method === 'POST' && r.path.includes(`/${foreign}/`))).toEqual([]);
     // The action's own comment on issue 1 is a new one, by its own account.
     expect(w.gh.commentsOn(1).filter((c) => c.user.login === 'github-actions[bot]')).toHaveLength(1);
+  });
+});
+
+describe('a follow-up is bound to this repository and issue, not only to the repository', () => {
+  const longRun = { execution: [{ afterMs: 0, status: 'running' as const }] };
+  /** The action's own status comment on issue 1, copied onto issue 7 by the same account (every workflow's GITHUB_TOKEN comments as github-actions[bot]). */
+  function copyOntoIssue7(id?: number): string {
+    const own = w.gh.commentsOn(1).find((c) => c.user.login === 'github-actions[bot]');
+    expect(own?.body).toBeTruthy();
+    w.gh.addComment({ issue_number: 7, body: own?.body ?? '', user: 'github-actions[bot]', ...(id !== undefined ? { id } : {}) });
+    return own?.body ?? '';
+  }
+
+  it("a mention on another issue never follows up into the conversation a copied marker of the action's own account names", async () => {
+    w.emu.setDefaultScenario(longRun);
+    const first = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', sender: 'Codertocat' }), runId: '500' });
+    expect(first.code, first.stdout).toBe(0);
+    const other = first.outputs['conversation-id'] ?? '';
+    expect(other).not.toBe('');
+    copyOntoIssue7();
+    const run = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands fix the nightly job', sender: 'Codertocat', number: 7 }), runId: '501' });
+    expect(run.code, run.stdout).toBe(0);
+    // A new conversation, for issue 7, and the log says why the one the marker names was not used.
+    expect(run.outputs.status).toBe('ready');
+    expect(run.outputs['conversation-id']).not.toBe(other);
+    expect(w.starts()).toBe(2);
+    expect(w.emu.requests.filter((r) => r.method === 'POST' && r.path.includes(`/${other}/`))).toEqual([]);
+    expect(run.stdout).toMatch(/::warning::Ignoring the status comment \S+ on #7: its marker was written for octo-org\/octo-repo#1/);
+    // Issue 7's own comment records its thread; the conversation of issue 1 is not linked as an earlier one of issue 7.
+    const mine = w.gh.commentsOn(7).filter((c) => c.user.login === 'github-actions[bot]').at(-1)?.body ?? '';
+    expect(parseMarker(mine, markerKeyOf(mine) ?? '')?.subject).toBe('octo-org/octo-repo#7');
+    expect(mine).not.toContain(other);
+    // On issue 1 itself the follow-up still goes into its own conversation.
+    const again = await w.run({ event: 'issue_comment', payload: issueComment({ body: '@openhands also the docs', sender: 'Codertocat' }), runId: '502' });
+    expect(again.outputs.status, again.stdout).toBe('followed_up');
+    expect(again.outputs['conversation-id']).toBe(other);
+  });
+
+  it('a finalize run acts on a marker only on the issue its comment is on', async () => {
+    w.emu.setDefaultScenario({ execution: [{ afterMs: 0, status: 'running' }, { afterMs: 300, status: 'finished' }], finalMessage: 'All done.' });
+    const first = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands', sender: 'Codertocat' }), runId: '600', inputs: { wait: 'ready', finalize: 'scheduled' } });
+    expect(first.outputs.status, first.stdout).toBe('ready');
+    // The copy is the older comment (a lower id): before the fix, finalize took it as the one that started the conversation.
+    const copied = copyOntoIssue7(1);
+    const deadline = Date.now() + 10_000;
+    while (w.emu.conversations[0]?.execution_status !== 'finished' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const fin = await w.run({ event: 'schedule', payload: schedule(), runId: '650', workflow: 'OpenHands finalize', job: 'finalize', inputs: { mode: 'finalize' } });
+    expect(fin.code, fin.stdout).toBe(0);
+    expect(fin.outputs.finalized).toBe('1');
+    expect(w.gh.commentsOn(7).map((c) => c.body)).toEqual([copied]);
+    expect(w.gh.commentsOn(1).find((c) => c.user.login === 'github-actions[bot]')?.body).toContain('All done.');
   });
 });
 

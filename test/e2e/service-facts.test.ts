@@ -1,5 +1,5 @@
 /**
- * Issue #16: no false failure from one answer of the real service (reference [api: sources]). The built
+ * No false failure from one answer of the real service (reference [api: sources]). The built
  * dist against the emulator in its [api: sources] model: a long setup script, one MISSING read, a follow-up
  * the service delivers but answers 502 for, a pause that answers 404 once, an event socket whose
  * first frame waits for a long step, a person pausing the conversation, and a ready-timeout that
@@ -157,7 +157,7 @@ describe('[api: statuses] a person pauses the conversation in the web app', () =
   }, 50_000);
 });
 
-describe('issue 19: a ready-timeout before the start made its sandbox', () => {
+describe('a ready-timeout before the start made its sandbox', () => {
   it('keeps watching the start task and pauses the sandbox once it appears', async () => {
     const { emu, run } = await open();
     // the runtime takes 4 s to give the start its sandbox; the run gives up after 1 s

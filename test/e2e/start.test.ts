@@ -1,4 +1,4 @@
-/** Issue #2: start a conversation, wait until ready, report link and status. Built dist, real sockets. */
+/** Start a conversation, wait until ready, report link and status. Built dist, real sockets. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueLabeled, prLabeled, schedule, workflowDispatch } from './payloads.ts';
 import { API_KEY, everythingVisible, world, type World } from './world.ts';
@@ -145,7 +145,7 @@ describe('failures', () => {
     // max-sandboxes: 0, so the start is the run's first OpenHands request (no look at the account)
     const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }), inputs: { 'max-sandboxes': '0' } });
     expect(run.code).toBe(1);
-    // The first answer of the run: most likely a wrong base-url, so the input is named too (issue 19).
+    // The first answer of the run: most likely a wrong base-url, so the input is named too.
     expect(run.annotations.errors.join('\n')).toMatch(new RegExp(`Input 'base-url': ${emuUrl}/api/v1/app-conversations answered with a web page \\(HTML\\)`));
   });
 

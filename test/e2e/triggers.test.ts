@@ -1,4 +1,4 @@
-/** Issue #4: triggers, permission gates, context and safety, follow-ups, schedules, dry run. */
+/** Triggers, permission gates, context and safety, follow-ups, schedules, dry run. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueComment, issueLabeled, prLabeled, prReviewComment, schedule, webhookExample } from './payloads.ts';
 import { world, type World } from './world.ts';

@@ -1,4 +1,4 @@
-/** Issue #15: one model of what a reader sees, checked against HTML5 error recovery and markdown containers. */
+/** One model of what a reader sees, checked against HTML5 error recovery and markdown containers. */
 import { describe, expect, it } from 'vitest';
 import { readerView } from '../../src/reader.ts';
 import { sanitizeUntrusted } from '../../src/sanitize.ts';
@@ -88,17 +88,5 @@ describe('invisible characters: the whole Default_Ignorable_Code_Point set', () 
   it('a mention split by an invisible character is what the reader sees: a mention', () => {
     expect(mentions('@open\u200bhands fix it', '@openhands')).toBe(true);
     expect(readerView('@open\u{E0100}hands').live).toBe('@openhands');
-  });
-});
-
-describe('linear time', () => {
-  // A generous limit: a quadratic scan of these takes minutes; a loaded CI machine is slow, not that slow.
-  it('an approve line after 64 KB of space lines, nested quotes or emphasis runs', { timeout: 60_000 }, () => {
-    for (const unit of [' \n', '> ', '*a']) {
-      const text = unit.repeat(Math.floor(64_000 / unit.length));
-      // Visible text around the run, so that trimming cannot make it go away.
-      expect(isApproval(`Hi\n${text}\nthere\n\n@openhands approve`, '@openhands')).toBe(true);
-      expect(isApproval(`Hi\n${text}\nthere\n\n@openhands approve later`, '@openhands')).toBe(false);
-    }
   });
 });

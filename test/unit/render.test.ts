@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_LIMIT } from '../../src/constants.ts';
-import { markerFor, parseMarker } from '../../src/marker.ts';
+import { isForThread, markerFor, parseMarker, threadOf } from '../../src/marker.ts';
 import { renderComment, renderReportMarkdown } from '../../src/render/comment.ts';
 import { report } from './render-samples.ts';
 
@@ -20,6 +20,23 @@ describe('renderComment', () => {
     expect(state).toMatchObject({ conversationId: 'c'.repeat(32), sandboxId: 'sb', status: 'finished', runId: '7', previous: [{ conversationId: 'd'.repeat(32) }] });
     expect(parseMarker(renderComment(r), 'other/key')).toBeUndefined();
     expect(parseMarker(`${markerFor(r.key)} state="!!!" -->`, r.key)).toBeUndefined();
+  });
+
+  it('records the thread a marker belongs to; a marker for another thread, or a damaged one, is not this thread\'s', () => {
+    const r = report({ conversationId: 'c'.repeat(32), status: 'ready', subject: threadOf('o/r', 12) });
+    const state = parseMarker(renderComment(r), r.key);
+    expect(state?.subject).toBe('o/r#12');
+    expect(isForThread(state ?? {}, 'O/R#12')).toBe(true);
+    expect(isForThread(state ?? {}, 'o/r#13')).toBe(false);
+    expect(isForThread(state ?? {}, 'o/other#12')).toBe(false);
+    // written before the field existed: only the token's own account on this thread can have written it
+    expect(isForThread({}, 'o/r#13')).toBe(true);
+    const damaged = (subject: unknown): string => {
+      const s = { ...parseMarker(renderComment(r), r.key), subject };
+      return `${markerFor(r.key)} state="${Buffer.from(JSON.stringify(s)).toString('base64url')}" -->`;
+    };
+    expect(parseMarker(damaged('o/r#12'), r.key)?.subject).toBe('o/r#12');
+    for (const bad of [12, '', 'o/r', '#12', 'o/r#0', 'o/r#12 ', null]) expect(parseMarker(damaged(bad), r.key), String(bad)).toBeUndefined();
   });
 
   it('shows the failure reason, cost and PR', () => {

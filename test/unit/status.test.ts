@@ -4,6 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markerFor, markerLine, parseMarker } from '../../src/marker.ts';
+import { OverBudgetError, statusOf, TimeoutError } from '../../src/errors.ts';
+import { statusFromExecution } from '../../src/report.ts';
 import { STATUS, checkConclusion, handedOver, headline, isRunStatus, type RunStatus } from '../../src/status.ts';
 import { report } from './render-samples.ts';
 import { ACTION_ROOT, readActionYml } from '../e2e/harness.ts';
@@ -72,5 +74,22 @@ describe('the status table', () => {
       expect(parseMarker(body, r.key), String(status)).toBeUndefined();
       expect(isRunStatus(status)).toBe(false);
     }
+  });
+});
+
+describe('where a status comes from', () => {
+  it('maps the end state to the action status', () => {
+    expect(statusFromExecution('finished', 'RUNNING')).toBe('finished');
+    expect(statusFromExecution('stuck', 'RUNNING')).toBe('stuck');
+    expect(statusFromExecution(null, 'ERROR')).toBe('error');
+  });
+
+  it('maps errors to statuses; the over-budget message shows cost and cap', () => {
+    const e = new OverBudgetError(2.5, 2);
+    expect(e.message).toContain('$2.50');
+    expect(e.message).toContain('max-cost ($2.00)');
+    expect(statusOf(e, false)).toBe('over_budget');
+    expect(statusOf(new TimeoutError('x', 'finish-timeout', 1000), false)).toBe('timed_out');
+    expect(statusOf(e, true)).toBe('cancelled');
   });
 });

@@ -4,6 +4,7 @@
  * previous conversation still works is skipped instead.
  */
 import * as core from '@actions/core';
+import { startedByThisRun } from '../../marker.js';
 import { readConversation, type ConversationView } from '../../openhands/conversation.js';
 import { EXECUTION_TERMINAL, START_TERMINAL } from '../../openhands/types.js';
 import { STATUS } from '../../status.js';
@@ -20,7 +21,7 @@ export type Acted =
 export async function act(s: Session): Promise<Acted> {
   const { run, client, reporter } = s;
   const prev = s.plan.sticky?.state;
-  const sameRun = Boolean(prev?.conversationId && prev.runId === run.ctx.runId);
+  const sameRun = startedByThisRun(prev, run.ctx.runId);
 
   // A scheduled chore must not pile up, nor CI fix attempts: skip while the last one (on the same comment) runs.
   if ((!run.ctx.subject || s.plan.ci) && prev?.conversationId && !sameRun && (await stillRunning(s, prev.conversationId, prev.startTaskId))) {

@@ -5,7 +5,7 @@
  * continues) is started again under a new id.
  */
 import * as core from '@actions/core';
-import type { MarkerState } from '../../marker.js';
+import { startedByThisRun, type MarkerState } from '../../marker.js';
 import { readConversation } from '../../openhands/conversation.js';
 import { findStartTask, hexId, isStale } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
@@ -17,8 +17,8 @@ import { derivedConversationId, start } from './start.js';
 export async function reattachOrStart(s: Session, prev: MarkerState | undefined): Promise<Started> {
   const { run, plan } = s;
   const issue = plan.commentTarget?.issueNumber;
-  const sameRun = prev !== undefined && prev.runId === run.ctx.runId && Boolean(prev.conversationId || prev.startTaskId);
-  const proposedId = (sameRun ? (prev.proposedId ?? prev.conversationId) : undefined) ?? derivedConversationId(run, plan.work, issue);
+  const sameRun = startedByThisRun(prev, run.ctx.runId);
+  const proposedId = (sameRun ? (prev?.proposedId ?? prev?.conversationId) : undefined) ?? derivedConversationId(run, plan.work, issue);
   if (sameRun || run.ctx.runAttempt > 1) {
     const earlier = await findEarlierStart(s, proposedId, prev);
     if (earlier && (earlier.status === 'ERROR' || isStale(earlier, run.now()))) {

@@ -1,6 +1,6 @@
-// Shared helpers of the emulator tests (test/unit/emulator-*.test.ts): one emulator per test, real sockets, global fetch.
+// Shared helpers of the emulator tests (test/emulator/*.test.ts): one emulator per test, real sockets, global fetch.
 import { afterEach, expect } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.ts';
+import { startEmulator, type Emulator, type EmulatorOptions } from './server.ts';
 
 export const KEY = 'test-key';
 export const HEX32 = /^[0-9a-f]{32}$/;

@@ -1,7 +1,7 @@
 // Emulator: starting a conversation ([api: start], [api: start-task], [api: ids], [api: errors]), over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { START_PHASES } from '../emulator/engine.ts';
-import { api, closeAfterEach, conversation, emu, getJson, HEX32, readyConversation, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './emulator-kit.ts';
+import { START_PHASES } from './engine.ts';
+import { api, closeAfterEach, conversation, emu, getJson, HEX32, readyConversation, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './test-kit.ts';
 
 closeAfterEach();
 

@@ -1,9 +1,9 @@
 // Emulator: runs, events, titles and messages ([api: reading], [api: events], [api: follow-ups], [api: titles], [api: pr-number], [api: errors]), over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO, Engine, mergeScenario } from '../emulator/engine.ts';
-import { dashed } from '../emulator/server.ts';
-import { Errors, validateStartRequest } from '../emulator/validation.ts';
-import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './emulator-kit.ts';
+import { DEFAULT_SCENARIO, Engine, mergeScenario } from './engine.ts';
+import { dashed } from './server.ts';
+import { Errors, validateStartRequest } from './validation.ts';
+import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './test-kit.ts';
 
 closeAfterEach();
 

@@ -10,9 +10,9 @@ import {
   parseWorkflowCommands,
   readActionYml,
   runAction,
-} from '../e2e/harness.ts';
+} from './harness.ts';
 import { fakeRepoId, startGitHubFake } from '../fakes/github.ts';
-import { issueComment, issueLabeled, prLabeled, prReviewComment, schedule, webhookExample, workflowDispatch } from '../e2e/payloads.ts';
+import { issueComment, issueLabeled, prLabeled, prReviewComment, schedule, webhookExample, workflowDispatch } from './payloads.ts';
 
 // A throwaway "action" standing in for dist/index.js: it reports what the
 // runner protocol gave it through @actions/core.

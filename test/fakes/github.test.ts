@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGitHubFake, type GitHubFake } from '../fakes/github.ts';
+import { startGitHubFake, type GitHubFake } from './github.ts';
 
 const owner = 'octo-org';
 const repo = 'octo-repo';

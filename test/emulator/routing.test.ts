@@ -1,6 +1,6 @@
 // Emulator: auth, unknown routes, batch gets, rate limits, legacy routes ([api: authentication], [api: start-task], [api: reading], [api: rate-limits], [api: ids], [api: errors]), over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { api, closeAfterEach, emu, getJson, readyConversation, start, waitFor, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, emu, getJson, readyConversation, start, waitFor, type J } from './test-kit.ts';
 
 closeAfterEach();
 

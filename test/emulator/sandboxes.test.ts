@@ -1,6 +1,6 @@
 // Emulator: sandboxes, auto-pause and what a pause does to a run ([api: statuses], [api: rate-limits], [api: auto-pause]), over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, conversation, emu, getJson, hasTransition, readyConversation, sleep, start, waitFor, type J } from './test-kit.ts';
 
 closeAfterEach();
 

@@ -1,6 +1,6 @@
 // Emulator: injected faults and the /_emulator control endpoints, over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { api, closeAfterEach, emu, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, emu, sleep, start, startBody, startConversation, taskStatuses, waitFor, readCut, type J } from './test-kit.ts';
 
 closeAfterEach();
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, readFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureFreshDist, staleInputs } from '../support/fresh-dist.ts';
+import { ensureFreshDist, staleInputs } from './fresh-dist.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 // Emulator: the account limits a burst of runs meets ([api: rate-limits], [api: auto-pause], [api: rate-limits], [api: start-task], [api: route-age]), over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { api, closeAfterEach, emu, getJson, readyConversation, start, startConversation, waitFor, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, emu, getJson, readyConversation, start, startConversation, waitFor, type J } from './test-kit.ts';
 
 closeAfterEach();
 

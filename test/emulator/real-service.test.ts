@@ -2,7 +2,7 @@
 // faults and long agent steps), over real sockets.
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { api, closeAfterEach, conversation, emu, getJson, readyConversation, sleep, start, startConversation, waitFor, type J } from './emulator-kit.ts';
+import { api, closeAfterEach, conversation, emu, getJson, readyConversation, sleep, start, startConversation, waitFor, type J } from './test-kit.ts';
 
 closeAfterEach();
 
