@@ -127,6 +127,16 @@ export function nextDue(maybeOurs: readonly string[], seen: Seen, now: number): 
   return later.length ? Math.min(...later) : undefined;
 }
 
+/**
+ * The earliest a conversation on one of these sandboxes (their creation times) can become
+ * pausable: its agent cannot have finished before its sandbox was made, and the grace follows
+ * the finish. Undefined when a creation time is unknown.
+ */
+export function pausableNotBefore(sandboxesMadeAt: readonly number[]): number | undefined {
+  if (sandboxesMadeAt.length === 0 || !sandboxesMadeAt.every(Number.isFinite)) return undefined;
+  return Math.min(...sandboxesMadeAt) + FINISHED_GRACE_MS;
+}
+
 const pausableAfter = (c: Conversation | null | undefined): number | undefined => (c ? pausableFrom(c) : undefined);
 
 /** How many sandboxes to pause to get below `limit`. */

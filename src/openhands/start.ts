@@ -208,16 +208,41 @@ const RECENT_STARTS_MS = 10 * 60_000;
  * the burst as it grows and shrinks. Beyond the search's first page (100 starts in ten minutes),
  * by id.
  */
-export async function readStartTask(client: OpenHandsClient, task: StartTask, now: number, account: boolean): Promise<{ task: StartTask | null | undefined; crowd?: number }> {
+export async function readStartTask(client: OpenHandsClient, task: StartTask, now: number, account: boolean): Promise<{ task: StartTask | null | undefined; crowd?: number; fastestMs?: number }> {
   if (account) {
     const created = Date.parse(task.created_at ?? '');
     const since = Math.min(now - RECENT_STARTS_MS, Number.isFinite(created) ? created - 1000 : now);
     const page = await client.searchStartTasks({ createdAfter: new Date(since) });
     const found = page.items.find((t) => t.id === task.id);
-    if (found) return { task: found, crowd: crowdOf(page.items, task.id, now) };
+    if (found) return { task: found, crowd: crowdOf(page.items, task.id, now), fastestMs: fastestStart(page.items, task.id) };
   }
   const [next] = await client.getStartTasks([task.id]);
   return { task: next };
+}
+
+/** How long the fastest of the account's other recent starts took from its creation to READY; undefined when none is READY. */
+export function fastestStart(tasks: readonly StartTask[], ownId: string): number | undefined {
+  const took = tasks
+    .filter((t) => t.id !== ownId && t.status === 'READY')
+    .map((t) => Date.parse(t.updated_at ?? '') - Date.parse(t.created_at ?? ''))
+    .filter((ms) => Number.isFinite(ms) && ms > 0);
+  return took.length ? Math.min(...took) : undefined;
+}
+
+/**
+ * In a burst, READY is not near before the account's fastest recent start would have reached it
+ * (less a lead of a tenth of that time, at least 2 s): a long phase is not read again before
+ * then. Starts on one account at one time are alike (same service, mostly the same repository);
+ * one faster than all of them is seen late by at most the difference, never by more than a poll
+ * of a long phase may wait (30 s).
+ */
+export function readyNotBefore(createdAt: number, fastestMs: number): number {
+  return createdAt + fastestMs - Math.max(2000, fastestMs / 10);
+}
+
+/** Whether a phase is one of the long ones (READY never comes straight after it). */
+export function isLongPhase(status: string): boolean {
+  return (POLL[status] ?? POLL_UNKNOWN).long;
 }
 
 /**
@@ -244,6 +269,8 @@ export async function waitForStartTask(
   let changedAt = now();
   let slowdown = 1;
   let crowd = opts.crowd;
+  let fastestMs: number | undefined;
+  const created = Date.parse(task.created_at ?? '');
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
@@ -251,12 +278,17 @@ export async function waitForStartTask(
     if (now() - changedAt > phaseLimitMs(current.status) || isStale(current, now())) throw new DeadStartError(current, phaseLimitMs(current.status));
     // A slow poll still comes soon after the phase's limit passes, so a dead start is called promptly.
     const untilStale = Math.max(1000, phaseLimitMs(current.status) - (now() - changedAt) + 1000);
-    await sleep(Math.min(startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, crowd), remaining, untilStale), deps.signal);
+    let delay = startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, crowd);
+    if (fastestMs !== undefined && (crowd ?? 1) > 1 && Number.isFinite(created) && isLongPhase(current.status)) {
+      delay = Math.max(delay, Math.min(30_000, readyNotBefore(created, fastestMs) - now()));
+    }
+    await sleep(Math.min(delay, remaining, untilStale), deps.signal);
     let next: StartTask | null | undefined;
     try {
       const read = await readStartTask(deps.client, current, now(), opts.account ?? false);
       next = read.task;
       crowd = read.crowd ?? crowd;
+      fastestMs = read.fastestMs ?? fastestMs;
     } catch (error) {
       // The client already retried with backoff; a 429 means the account is busy: poll slower.
       if (!(error instanceof OpenHandsApiError) || error.status !== 429) throw error;

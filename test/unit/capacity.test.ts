@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountLoad, candidatesFrom, dueForRoom, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, pausableForRoom, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
+import { accountLoad, candidatesFrom, dueForRoom, pausableNotBefore, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, pausableForRoom, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
 import type { Sandbox } from '../../src/openhands/client.ts';
 import { conversationIdFor } from '../../src/openhands/start.ts';
 import type { Conversation, StartTask } from '../../src/openhands/types.ts';
@@ -107,6 +107,12 @@ describe('what a queued run reads, and when it looks again', () => {
     expect(nextDue([ours(2), ours(3)], seen, NOW)).toBeUndefined();
     // already due: not "next"
     expect(nextDue([ours(1)], seen, NOW + FINISHED_GRACE_MS)).toBeUndefined();
+  });
+
+  it('reads nothing while every candidate sandbox is younger than the grace: none can be pausable yet', () => {
+    expect(pausableNotBefore([NOW - 10_000, NOW - 30_000])).toBe(NOW - 30_000 + FINISHED_GRACE_MS);
+    expect(pausableNotBefore([NOW - 10_000, Number.NaN])).toBeUndefined(); // a creation time unknown: read
+    expect(pausableNotBefore([])).toBeUndefined();
   });
 
   it('sleeps until a grace ends (spread over a few seconds), else the look interval, growing while nothing changes', () => {

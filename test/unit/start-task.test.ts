@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DeadStartError } from '../../src/errors.ts';
 import type { OpenHandsClient as Client } from '../../src/openhands/client.ts';
-import { conversationIdFor, crowdOf, echoesId, findStartTask, isStale, phaseLimitMs, startPollDelay, waitForStartTask } from '../../src/openhands/start.ts';
+import { conversationIdFor, crowdOf, echoesId, fastestStart, findStartTask, isStale, phaseLimitMs, readyNotBefore, startPollDelay, waitForStartTask } from '../../src/openhands/start.ts';
 import type { StartTask } from '../../src/openhands/types.ts';
 
 vi.mock('@actions/core', () => ({ warning: () => {}, info: () => {}, debug: () => {} }));
@@ -131,6 +131,28 @@ describe("a burst's start polling follows the account's starts", () => {
     expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1, 'READY'), other(2, 'ERROR')], 'mine', T0)).toBe(2);
     // a start lost long ago (past its phase limit) is not under way
     expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1), other(2)], 'mine', T0 + STALE_START_MS + 1000)).toBe(2);
+  });
+
+  it('in a burst, a long phase is not read again before the fastest recent start would have been READY', async () => {
+    expect(fastestStart([mine('WAITING_FOR_SANDBOX'), other(1, 'READY'), { ...other(2, 'READY'), updated_at: new Date(T0 + 30_000).toISOString() }, other(3)], 'mine')).toBe(30_000);
+    expect(fastestStart([mine('READY'), other(1, 'ERROR')], 'mine')).toBeUndefined();
+    expect(readyNotBefore(T0, 30_000)).toBe(T0 + 27_000);
+    expect(readyNotBefore(T0, 12_000)).toBe(T0 + 10_000);
+
+    const c = clock();
+    const reads: number[] = [];
+    // one earlier start took 30 s; another is under way; this one is READY at 30 s
+    const done = { ...other(8, 'READY'), created_at: new Date(T0 - 60_000).toISOString(), updated_at: new Date(T0 - 30_000).toISOString() };
+    const searchStartTasks = vi.fn(async () => {
+      const t = c.now() - T0;
+      reads.push(t);
+      const status = t < 13_000 ? 'WAITING_FOR_SANDBOX' : t < 24_000 ? 'PREPARING_REPOSITORY' : t < 30_000 ? 'SETTING_UP_SKILLS' : 'READY';
+      return { items: [mine(status), other(1), done], nextPageId: null };
+    });
+    const ready = await waitForStartTask({ client: { searchStartTasks } as unknown as Client, ...c, random: () => 0.5 }, mine('WORKING'), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {}, crowd: 3, account: true });
+    expect(ready.status).toBe('READY');
+    // the first read at the shared pace, then not before 27 s, then the tail's pace
+    expect(reads).toEqual([5000, 27_000, 30_000]);
   });
 
   it('a task beyond the first page of recent starts is read by id', async () => {

@@ -9,10 +9,10 @@
 import * as core from '@actions/core';
 import { INPUT } from '../../constants.js';
 import { getErrorMessage, TimeoutError } from '../../errors.js';
-import { accountLoad, candidatesFrom, dueForRoom, nextDue, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
+import { accountLoad, candidatesFrom, dueForRoom, nextDue, pausableNotBefore, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
 import { queuedLine } from '../../report.js';
 import type { Sandbox } from '../../openhands/client.js';
-import type { Conversation, StartTask } from '../../openhands/types.js';
+import type { StartTask } from '../../openhands/types.js';
 import { log, type Session } from '../run.js';
 
 /**
@@ -51,16 +51,15 @@ export async function waitForSlot(s: Session, proposedId: string): Promise<Slot>
   const began = run.now();
   const seed = Number.parseInt(proposedId.slice(0, 8), 16) || 0;
   const paused: string[] = [];
-  const seen = new Map<string, Conversation | null>();
   let shown = '';
   let queued = false;
   let quietLooks = 0;
   let before = '';
   for (let first = true; ; first = false) {
     const { load, sandboxes } = await look(s, limit, first);
-    const freed = roomNeeded(load, limit) > 0 ? await makeRoom(s, load, sandboxes, limit, seed, seen) : [];
-    paused.push(...freed);
-    const inUse = load.live + load.inFlight - freed.length;
+    const room = roomNeeded(load, limit) > 0 ? await makeRoom(s, load, sandboxes, limit, seed) : { paused: [] };
+    paused.push(...room.paused);
+    const inUse = load.live + load.inFlight - room.paused.length;
     const free = inUse < limit;
     queued ||= !free;
     const waitedMs = queued ? run.now() - began : 0;
@@ -78,8 +77,7 @@ export async function waitForSlot(s: Session, proposedId: string): Promise<Slot>
     const state = `${inUse}|${load.maybeOurs.join()}`;
     quietLooks = state === before ? quietLooks + 1 : 0;
     before = state;
-    const due = nextDue(load.maybeOurs, seen, run.now());
-    const next = queueWakeMs({ intervalMs: queueLookMs(run.cfg.readyTimeoutMs), quietLooks, dueInMs: due === undefined ? undefined : due - run.now() });
+    const next = queueWakeMs({ intervalMs: queueLookMs(run.cfg.readyTimeoutMs), quietLooks, dueInMs: room.nextAt === undefined ? undefined : room.nextAt - run.now() });
     if (run.now() - began + next > run.cfg.readyTimeoutMs) {
       await reporter.update({ queue: { ...queue, waiting: false } });
       throw new QueueTimeoutError(inUse, limit, run.now() - began);
@@ -111,27 +109,25 @@ async function look(s: Session, limit: number, first: boolean): Promise<{ load: 
  * Pauses, to get below the limit, sandboxes of conversations this action started whose agent
  * finished more than the grace ago (they resume on demand), from one fresh read of a page of the
  * account's conversations created since the oldest candidate sandbox (their status, and whether
- * a sandbox is shared). `seen` keeps what was read: when the next candidates become pausable.
- * Returns what it paused.
+ * a sandbox is shared). No read while every candidate sandbox is younger than the grace: none
+ * can be pausable yet. Returns what it paused, and when the next candidate may become pausable.
  */
-async function makeRoom(s: Session, load: AccountLoad, sandboxes: readonly Sandbox[], limit: number, seed: number, seen: Map<string, Conversation | null>): Promise<string[]> {
-  if (load.maybeOurs.length === 0) return [];
+async function makeRoom(s: Session, load: AccountLoad, sandboxes: readonly Sandbox[], limit: number, seed: number): Promise<{ paused: string[]; nextAt?: number }> {
+  if (load.maybeOurs.length === 0) return { paused: [] };
   const made = sandboxes.filter((x) => load.maybeOurs.includes(x.id)).map((x) => Date.parse(x.created_at ?? ''));
   const oldest = made.every(Number.isFinite) ? Math.min(...made) : Number.NaN;
+  const earliest = pausableNotBefore(made);
+  if (earliest !== undefined && earliest > s.run.now()) return { paused: [], nextAt: earliest };
   // A conversation is made after its sandbox; a minute of margin for the clocks. No date: every conversation.
   const since = new Date(Number.isFinite(oldest) ? oldest - 60_000 : 0);
   const page = await s.client.searchConversations({ createdAfter: since, limit: 100 });
-  seen.clear();
-  for (const [id, c] of candidatesFrom(load.maybeOurs, page.items)) seen.set(id, c);
+  const seen = candidatesFrom(load.maybeOurs, page.items);
   const paused: string[] = [];
   for (const id of dueForRoom(load.maybeOurs, seen, s.run.now(), seed)) {
     if (paused.length >= roomNeeded(load, limit)) break;
-    if (await pauseForRoom(s, id)) {
-      paused.push(id);
-      seen.delete(id);
-    }
+    if (await pauseForRoom(s, id)) paused.push(id);
   }
-  return paused;
+  return { paused, nextAt: nextDue(load.maybeOurs.filter((id) => !paused.includes(id)), seen, s.run.now()) };
 }
 
 /** Pauses a finished conversation's sandbox to make room. */
