@@ -15,6 +15,9 @@
  * - Workflow commands are recognised at the start of a stdout line (leading
  *   whitespace allowed); data unescapes `%0D %0A %25`, properties also
  *   `%3A %2C`; `::stop-commands::TOKEN` … `::TOKEN::` suspends them.
+ * - The runner processes the file commands after the step (actions/runner
+ *   FileCommandManager.ProcessFiles), so an output or state value written to
+ *   GITHUB_OUTPUT / GITHUB_STATE wins over one a stdout command set.
  * - On cancellation the runner sends SIGINT (then SIGTERM after 7.5 s, then
  *   kills); `opts.signal` sends one signal.
  */
@@ -474,8 +477,10 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
 
   try {
     const read = (k: string) => readFileSync(files[k] ?? '', 'utf8');
-    const outputs = parseFileCommands(read('GITHUB_OUTPUT'), 'GITHUB_OUTPUT');
-    const state = parseFileCommands(read('GITHUB_STATE'), 'GITHUB_STATE');
+    const fileOutputs = parseFileCommands(read('GITHUB_OUTPUT'), 'GITHUB_OUTPUT');
+    const fileState = parseFileCommands(read('GITHUB_STATE'), 'GITHUB_STATE');
+    const outputs = { ...fileOutputs };
+    const state = { ...fileState };
     const exported = parseFileCommands(read('GITHUB_ENV'), 'GITHUB_ENV');
     const paths = read('GITHUB_PATH').split('\n').filter(Boolean);
     const summary = read('GITHUB_STEP_SUMMARY');
@@ -488,9 +493,11 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
       else if (c.command === 'notice') annotations.notices.push(c.message);
       else if (c.command === 'add-mask') masks.push(c.message);
       else if (c.command === 'set-output' || c.command === 'save-state') {
-        // Deprecated stdout commands: the runner still honours them, with a warning.
+        // Deprecated stdout commands: the runner still honours them, with a warning, as they come;
+        // the file commands are processed when the step ends, so a value in the file wins.
         const name = c.properties['name'] ?? '';
-        (c.command === 'set-output' ? outputs : state)[name] = c.message;
+        const [fromFile, target] = c.command === 'set-output' ? [fileOutputs, outputs] : [fileState, state];
+        if (!Object.hasOwn(fromFile, name)) target[name] = c.message;
         annotations.warnings.push(
           `The \`${c.command}\` command is deprecated and will be disabled soon. Please upgrade to using Environment Files.`,
         );
