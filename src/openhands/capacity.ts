@@ -121,20 +121,23 @@ export function dueForRoom(maybeOurs: readonly string[], seen: Seen, now: number
   return [...due.slice(from), ...due.slice(0, from)];
 }
 
-/** The next moment (after now) a candidate as last read becomes pausable; undefined when none will by itself. */
-export function nextDue(maybeOurs: readonly string[], seen: Seen, now: number): number | undefined {
-  const later = maybeOurs.map((id) => pausableAfter(seen.get(id))).filter((t): t is number => t !== undefined && t > now);
-  return later.length ? Math.min(...later) : undefined;
-}
+/** Candidates that become pausable this close after the first one are one group (see nextDue). */
+export const DUE_GROUP_MS = 6000;
 
 /**
- * The earliest a conversation on one of these sandboxes (their creation times) can become
- * pausable: its agent cannot have finished before its sandbox was made, and the grace follows
- * the finish. Undefined when a creation time is unknown.
+ * The moment (after now) a queued run comes back for a candidate as last read becoming
+ * pausable; undefined when none will by itself. Among those that become pausable within
+ * DUE_GROUP_MS of the first, the run's `seed` picks one: a burst's queued runs all know the same
+ * moments, and each coming for a different one is cheaper than all coming for the first (all
+ * but one would look in vain). A run alone waits at most DUE_GROUP_MS longer.
  */
-export function pausableNotBefore(sandboxesMadeAt: readonly number[]): number | undefined {
-  if (sandboxesMadeAt.length === 0 || !sandboxesMadeAt.every(Number.isFinite)) return undefined;
-  return Math.min(...sandboxesMadeAt) + FINISHED_GRACE_MS;
+export function nextDue(maybeOurs: readonly string[], seen: Seen, now: number, seed = 0): number | undefined {
+  const later = maybeOurs
+    .map((id) => pausableAfter(seen.get(id)))
+    .filter((t): t is number => t !== undefined && t > now)
+    .sort((a, b) => a - b);
+  const group = later.filter((t) => t <= (later[0] ?? 0) + DUE_GROUP_MS);
+  return group.length ? group[seed % group.length] : undefined;
 }
 
 const pausableAfter = (c: Conversation | null | undefined): number | undefined => (c ? pausableFrom(c) : undefined);
@@ -154,15 +157,14 @@ export const QUIET_GROWTH_MAX = 1.6;
 export const DUE_SPREAD_MS = 8000;
 
 /**
- * The wait before a queued run looks again: until the first remembered candidate becomes
- * pausable (plus up to DUE_SPREAD_MS) when that comes within QUIET_GROWTH_MAX × intervalMs,
- * else the look interval, jittered ±30 %, growing while looks change nothing. A slot may also
- * free itself (another run cancelled, a person's pause): the queue never sleeps much longer
- * than that bound.
+ * The wait before a queued run looks again: until the candidate it comes for becomes pausable
+ * (plus up to DUE_SPREAD_MS); that moment is never more than the grace after the read that
+ * told it, so a slot that frees itself meanwhile (another run cancelled, a person's pause) is
+ * still seen within about a minute. With no such moment, the look interval, jittered ±30 %,
+ * growing while looks change nothing, up to QUIET_GROWTH_MAX × intervalMs.
  */
 export function queueWakeMs(o: { intervalMs: number; quietLooks: number; dueInMs?: number; random?: () => number }): number {
   const random = o.random ?? Math.random;
-  const longest = o.intervalMs * QUIET_GROWTH_MAX;
-  if (o.dueInMs !== undefined && o.dueInMs <= longest) return Math.round(Math.max(500, o.dueInMs + DUE_SPREAD_MS * random()));
-  return Math.round(Math.min(o.intervalMs * 1.5 ** o.quietLooks, longest) * (0.7 + 0.6 * random()));
+  if (o.dueInMs !== undefined) return Math.round(Math.max(500, Math.min(o.dueInMs, FINISHED_GRACE_MS) + DUE_SPREAD_MS * random()));
+  return Math.round(Math.min(o.intervalMs * 1.5 ** o.quietLooks, o.intervalMs * QUIET_GROWTH_MAX) * (0.7 + 0.6 * random()));
 }

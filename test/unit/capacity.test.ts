@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountLoad, candidatesFrom, dueForRoom, pausableNotBefore, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, pausableForRoom, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
+import { accountLoad, candidatesFrom, DUE_GROUP_MS, dueForRoom, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, pausableForRoom, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
 import type { Sandbox } from '../../src/openhands/client.ts';
 import { conversationIdFor } from '../../src/openhands/start.ts';
 import type { Conversation, StartTask } from '../../src/openhands/types.ts';
@@ -107,24 +107,26 @@ describe('what a queued run reads, and when it looks again', () => {
     expect(nextDue([ours(2), ours(3)], seen, NOW)).toBeUndefined();
     // already due: not "next"
     expect(nextDue([ours(1)], seen, NOW + FINISHED_GRACE_MS)).toBeUndefined();
+    // several due within a few seconds of each other: each run comes for the one its seed picks
+    const close = new Map([
+      [ours(5), conv(ours(5), { updated_at: at(0.5) })],
+      [ours(6), conv(ours(6), { updated_at: new Date(NOW - 30_000 + 3000).toISOString() })],
+      [ours(7), conv(ours(7), { updated_at: new Date(NOW - 30_000 + DUE_GROUP_MS + 1000).toISOString() })], // beyond the group
+    ]);
+    const first = NOW + FINISHED_GRACE_MS - 30_000;
+    expect([0, 1, 2, 3].map((seed) => nextDue([ours(5), ours(6), ours(7)], close, NOW, seed))).toEqual([first, first + 3000, first, first + 3000]);
   });
 
-  it('reads nothing while every candidate sandbox is younger than the grace: none can be pausable yet', () => {
-    expect(pausableNotBefore([NOW - 10_000, NOW - 30_000])).toBe(NOW - 30_000 + FINISHED_GRACE_MS);
-    expect(pausableNotBefore([NOW - 10_000, Number.NaN])).toBeUndefined(); // a creation time unknown: read
-    expect(pausableNotBefore([])).toBeUndefined();
-  });
-
-  it('sleeps until a grace ends (spread over a few seconds), else the look interval, growing while nothing changes', () => {
+  it('sleeps until the grace it comes for ends (spread over a few seconds), else the look interval, growing while nothing changes', () => {
     const at0 = { random: () => 0 };
     const at1 = { random: () => 0.999 };
     expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 7000, ...at0 })).toBe(7000);
     expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 7000, ...at1 })).toBe(Math.round(7000 + DUE_SPREAD_MS * 0.999));
     // a grace that ends later than the look interval: the interval (a slot may free itself)
-    // within the longest look interval: no look before it (nothing could change), even past the plain interval
+    // no look before it (nothing could change), even past the plain interval
     expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 38_000, ...at0 })).toBe(38_000);
-    // a grace that ends later than that: the interval (a slot may free itself)
-    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 90_000, ...at0 })).toBe(Math.round(25_000 * 0.7));
+    // never longer than a grace (a slot may free itself meanwhile)
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 90_000, ...at0 })).toBe(FINISHED_GRACE_MS);
     expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, ...at0 })).toBe(17_500);
     expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 1, ...at0 })).toBe(Math.round(37_500 * 0.7));
     expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 9, ...at1 })).toBeLessThanOrEqual(25_000 * QUIET_GROWTH_MAX * 1.3);

@@ -9,7 +9,7 @@
 import * as core from '@actions/core';
 import { INPUT } from '../../constants.js';
 import { getErrorMessage, TimeoutError } from '../../errors.js';
-import { accountLoad, candidatesFrom, dueForRoom, nextDue, pausableNotBefore, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
+import { accountLoad, candidatesFrom, dueForRoom, nextDue, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
 import { queuedLine } from '../../report.js';
 import type { Sandbox } from '../../openhands/client.js';
 import type { StartTask } from '../../openhands/types.js';
@@ -24,9 +24,10 @@ export function queueLookMs(readyTimeoutMs: number): number {
   return Math.min(25_000, Math.max(2000, readyTimeoutMs / 8));
 }
 /**
- * In-flight start tasks are read only when the sandboxes leave at most this many slots free, and
- * only at the first look: a start is invisible in the sandbox list only in its WORKING phase
- * (seconds, [api: start-task]), and the default max-sandboxes leaves that much room below the service's cap.
+ * At the first look, in-flight start tasks are read only when the sandboxes leave at most this
+ * many slots free: a start is invisible in the sandbox list only in its WORKING phase (seconds,
+ * [api: start-task]), and the default max-sandboxes leaves that much room below the service's
+ * cap. A queued run reads them whenever it sees a free slot (see look).
  */
 const NEAR = 1;
 /** Pages of sandboxes read at most (100 each). */
@@ -86,7 +87,12 @@ export async function waitForSlot(s: Session, proposedId: string): Promise<Slot>
   }
 }
 
-/** The account's sandboxes, and its in-flight starts when they could decide whether a slot is free. */
+/**
+ * The account's sandboxes, and its in-flight starts when they could decide whether a slot is
+ * free: at the first look, and at each look of a queued run (the runs of a burst's queue wake at
+ * the same moments: a slot one of them just freed is taken by its own start, invisible in the
+ * sandbox list for the seconds of its WORKING phase).
+ */
 async function look(s: Session, limit: number, first: boolean): Promise<{ load: AccountLoad; sandboxes: Sandbox[] }> {
   const sandboxes: Sandbox[] = [];
   let pageId: string | undefined;
@@ -101,7 +107,7 @@ async function look(s: Session, limit: number, first: boolean): Promise<{ load: 
   const now = s.run.now();
   // A start still in WORKING has no sandbox to list yet ([api: start-task]): look at the tasks
   // when they decide whether this run may start (one slot left); on a full account they cannot.
-  if (first && live + NEAR >= limit && live < limit) tasks = (await s.client.searchStartTasks({ createdAfter: new Date(now - 10 * 60_000) })).items;
+  if (live < limit && live + (first ? NEAR : limit) >= limit) tasks = (await s.client.searchStartTasks({ createdAfter: new Date(now - 10 * 60_000) })).items;
   return { load: accountLoad(sandboxes, tasks, now), sandboxes };
 }
 
@@ -109,15 +115,12 @@ async function look(s: Session, limit: number, first: boolean): Promise<{ load: 
  * Pauses, to get below the limit, sandboxes of conversations this action started whose agent
  * finished more than the grace ago (they resume on demand), from one fresh read of a page of the
  * account's conversations created since the oldest candidate sandbox (their status, and whether
- * a sandbox is shared). No read while every candidate sandbox is younger than the grace: none
- * can be pausable yet. Returns what it paused, and when the next candidate may become pausable.
+ * a sandbox is shared). Returns what it paused, and when the next candidate becomes pausable.
  */
 async function makeRoom(s: Session, load: AccountLoad, sandboxes: readonly Sandbox[], limit: number, seed: number): Promise<{ paused: string[]; nextAt?: number }> {
   if (load.maybeOurs.length === 0) return { paused: [] };
   const made = sandboxes.filter((x) => load.maybeOurs.includes(x.id)).map((x) => Date.parse(x.created_at ?? ''));
   const oldest = made.every(Number.isFinite) ? Math.min(...made) : Number.NaN;
-  const earliest = pausableNotBefore(made);
-  if (earliest !== undefined && earliest > s.run.now()) return { paused: [], nextAt: earliest };
   // A conversation is made after its sandbox; a minute of margin for the clocks. No date: every conversation.
   const since = new Date(Number.isFinite(oldest) ? oldest - 60_000 : 0);
   const page = await s.client.searchConversations({ createdAfter: since, limit: 100 });
@@ -127,7 +130,7 @@ async function makeRoom(s: Session, load: AccountLoad, sandboxes: readonly Sandb
     if (paused.length >= roomNeeded(load, limit)) break;
     if (await pauseForRoom(s, id)) paused.push(id);
   }
-  return { paused, nextAt: nextDue(load.maybeOurs.filter((id) => !paused.includes(id)), seen, s.run.now()) };
+  return { paused, nextAt: nextDue(load.maybeOurs.filter((id) => !paused.includes(id)), seen, s.run.now(), seed) };
 }
 
 /** Pauses a finished conversation's sandbox to make room. */
