@@ -6,8 +6,8 @@
  * look-ups are in steps/act/queue.ts.
  */
 import type { Sandbox } from './client.js';
-import { isStale } from './start.js';
-import { hexId, START_TERMINAL, type Conversation, type StartTask } from './types.js';
+import { startsUnderWay } from './start.js';
+import { hexId, type Conversation, type StartTask } from './types.js';
 
 /** Sandbox statuses that hold a slot of the cap (a STARTING one turns RUNNING by itself). */
 const LIVE = new Set(['RUNNING', 'STARTING']);
@@ -17,7 +17,11 @@ export interface AccountLoad {
   readonly live: number;
   /** start tasks in flight whose sandbox is not listed yet (a start in WORKING makes one soon) */
   readonly inFlight: number;
-  /** starts under way: STARTING sandboxes and in-flight tasks (how many runs poll at once) */
+  /**
+   * starts under way (how many runs poll their start tasks at once): every in-flight task when
+   * the tasks were read (a task's sandbox runs long before the task is READY: the clone, the
+   * setup script), else the STARTING sandboxes
+   */
   readonly starting: number;
   /** RUNNING sandboxes that may be ours (named like our conversations), oldest first */
   readonly maybeOurs: readonly string[];
@@ -25,12 +29,13 @@ export interface AccountLoad {
 
 export function accountLoad(sandboxes: readonly Sandbox[], tasks: readonly StartTask[] | undefined, now: number): AccountLoad {
   const listed = new Set(sandboxes.map((s) => s.id));
-  const inFlight = (tasks ?? []).filter((t) => !START_TERMINAL.has(t.status) && !isStale(t, now) && !(t.sandbox_id && listed.has(t.sandbox_id)));
+  const underWay = startsUnderWay(tasks ?? [], now);
+  const inFlight = underWay.filter((t) => !(t.sandbox_id && listed.has(t.sandbox_id)));
   const running = sandboxes.filter((s) => s.status === 'RUNNING').sort((a, b) => Date.parse(a.created_at ?? '') - Date.parse(b.created_at ?? ''));
   return {
     live: sandboxes.filter((s) => LIVE.has(s.status)).length,
     inFlight: inFlight.length,
-    starting: sandboxes.filter((s) => s.status === 'STARTING').length + inFlight.length,
+    starting: tasks ? underWay.length : sandboxes.filter((s) => s.status === 'STARTING').length,
     maybeOurs: running.map((s) => s.id).filter(isDerivedId),
   };
 }
@@ -45,42 +50,119 @@ export function isDerivedId(id: string): boolean {
 
 /**
  * A finished agent's sandbox is left alone this long: the run that follows it may still be
- * reading its answer (the final message comes from the running sandbox, [api: events]).
+ * reading its answer (the final message comes from the running sandbox, [api: final-message];
+ * a polling run sees `finished` within 20 s), and the agent server's copy of the last events
+ * reaches the app server up to 30 s after the first of them was queued, later when a delivery
+ * is retried (3 × 5 s, [api: events]): paused before that, the app-server copy may miss them.
  */
 export const FINISHED_GRACE_MS = 60_000;
 
 /**
- * A conversation whose sandbox can be paused at no loss to make room: started through the API
- * with an id of ours (both from our start request), on its own sandbox (named after it, [api: errors]),
- * running, and its agent finished more than FINISHED_GRACE_MS ago (by `updated_at`). Never a
- * working agent, never a web-app conversation.
+ * From when a conversation, as read, may be paused at no loss to make room: started through
+ * the API with an id of ours (both from our start request), on its own sandbox (named after it,
+ * [api: errors]), running, its agent finished: FINISHED_GRACE_MS after it finished (by
+ * `updated_at`). Undefined when it may not be paused as it stands: a working agent, a web-app
+ * conversation, a shared or stopped sandbox.
  */
-export function pausableForRoom(c: Conversation, now: number): boolean {
+export function pausableFrom(c: Conversation): number | undefined {
   const id = hexId(c.id);
   const updated = Date.parse(c.updated_at ?? '');
-  return (
+  const ok =
     (c as { trigger?: unknown }).trigger === 'openhands_api' &&
     isDerivedId(id) &&
     hexId(c.sandbox_id) === id &&
     c.sandbox_status === 'RUNNING' &&
     c.execution_status === 'finished' &&
-    Number.isFinite(updated) &&
-    now - updated >= FINISHED_GRACE_MS
+    Number.isFinite(updated);
+  return ok ? updated + FINISHED_GRACE_MS : undefined;
+}
+
+/** Whether a conversation's sandbox can be paused now at no loss (see pausableFrom). Never a working agent. */
+export function pausableForRoom(c: Conversation, now: number): boolean {
+  const from = pausableFrom(c);
+  return from !== undefined && now >= from;
+}
+
+/** What a queued run remembers of the candidates: each one's conversation as last read (null: none yet, e.g. still starting). */
+export type Seen = ReadonlyMap<string, Conversation | null>;
+
+/**
+ * The candidates as one page of the account's conversations (newest first) shows them. A
+ * sandbox is made for its first conversation and named after it ([api: errors]): any other
+ * conversation on it came later, so a candidate found in the page has every conversation that
+ * could share its sandbox in the page too. One shared, or not in the page, is not pausable (null).
+ */
+export function candidatesFrom(maybeOurs: readonly string[], page: readonly Conversation[]): Map<string, Conversation | null> {
+  const users = new Map<string, number>();
+  for (const c of page) {
+    const sandbox = hexId(c.sandbox_id);
+    if (sandbox) users.set(sandbox, (users.get(sandbox) ?? 0) + 1);
+  }
+  return new Map(
+    maybeOurs.map((id) => {
+      const c = page.find((x) => hexId(x.id) === hexId(id));
+      return [id, c && users.get(hexId(id)) === 1 ? c : null];
+    }),
   );
 }
 
 /**
- * The sandboxes to pause to get below `limit`. Runs of a burst that look at the same moment see
- * the same candidates: each takes them in its own order (from `seed`, e.g. its conversation id),
- * so two runs rarely pause the same one and both start on one freed slot.
+ * The candidates pausable now as last read, longest-finished first, rotated by `seed` (e.g. the
+ * run's conversation id): runs of a burst that look at the same moment see the same candidates
+ * and each takes them in its own order, so two runs rarely pause the same one.
  */
-export function roomToMake(load: AccountLoad, limit: number, conversations: readonly (Conversation | null)[], now: number, seed = 0): string[] {
-  const need = load.live + load.inFlight - limit + 1;
-  if (need <= 0) return [];
-  const ids = conversations
-    .filter((c): c is Conversation => c !== null && pausableForRoom(c, now))
-    .sort((a, b) => Date.parse(a.updated_at ?? '') - Date.parse(b.updated_at ?? ''))
-    .map((c) => hexId(c.id));
-  const from = ids.length ? seed % ids.length : 0;
-  return [...ids.slice(from), ...ids.slice(0, from)].slice(0, need);
+export function dueForRoom(maybeOurs: readonly string[], seen: Seen, now: number, seed = 0): string[] {
+  const due = maybeOurs
+    .map((id) => ({ id, from: pausableAfter(seen.get(id)) }))
+    .filter((x): x is { id: string; from: number } => x.from !== undefined && x.from <= now)
+    .sort((a, b) => a.from - b.from)
+    .map((x) => x.id);
+  const from = due.length ? seed % due.length : 0;
+  return [...due.slice(from), ...due.slice(0, from)];
+}
+
+/** The next moment (after now) a candidate as last read becomes pausable; undefined when none will by itself. */
+export function nextDue(maybeOurs: readonly string[], seen: Seen, now: number): number | undefined {
+  const later = maybeOurs.map((id) => pausableAfter(seen.get(id))).filter((t): t is number => t !== undefined && t > now);
+  return later.length ? Math.min(...later) : undefined;
+}
+
+/**
+ * The earliest a conversation on one of these sandboxes (their creation times) can become
+ * pausable: its agent cannot have finished before its sandbox was made, and the grace follows
+ * the finish. Undefined when a creation time is unknown.
+ */
+export function pausableNotBefore(sandboxesMadeAt: readonly number[]): number | undefined {
+  if (sandboxesMadeAt.length === 0 || !sandboxesMadeAt.every(Number.isFinite)) return undefined;
+  return Math.min(...sandboxesMadeAt) + FINISHED_GRACE_MS;
+}
+
+const pausableAfter = (c: Conversation | null | undefined): number | undefined => (c ? pausableFrom(c) : undefined);
+
+/** How many sandboxes to pause to get below `limit`. */
+export function roomNeeded(load: AccountLoad, limit: number): number {
+  return Math.max(0, load.live + load.inFlight - limit + 1);
+}
+
+/** A queued run's look interval grows by half for each look that changed nothing, up to this factor. */
+export const QUIET_GROWTH_MAX = 1.6;
+/**
+ * Runs woken by the same candidate's grace end come spread over this much: a burst's queued runs
+ * all know the same moment, and 8 of them at once would pass the 10 requests a second
+ * ([api: rate-limits]).
+ */
+export const DUE_SPREAD_MS = 8000;
+
+/**
+ * The wait before a queued run looks again: until the first remembered candidate becomes
+ * pausable (plus up to DUE_SPREAD_MS) when that comes within QUIET_GROWTH_MAX × intervalMs,
+ * else the look interval, jittered ±30 %, growing while looks change nothing. A slot may also
+ * free itself (another run cancelled, a person's pause): the queue never sleeps much longer
+ * than that bound.
+ */
+export function queueWakeMs(o: { intervalMs: number; quietLooks: number; dueInMs?: number; random?: () => number }): number {
+  const random = o.random ?? Math.random;
+  const longest = o.intervalMs * QUIET_GROWTH_MAX;
+  if (o.dueInMs !== undefined && o.dueInMs <= longest) return Math.round(Math.max(500, o.dueInMs + DUE_SPREAD_MS * random()));
+  return Math.round(Math.min(o.intervalMs * 1.5 ** o.quietLooks, longest) * (0.7 + 0.6 * random()));
 }

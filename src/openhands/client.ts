@@ -12,6 +12,7 @@ import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } fro
 import { ensureJson, firstContactError, httpError, networkError, parse, tooOld } from './answers.js';
 import {
   ConversationListSchema,
+  ConversationPageSchema,
   EventPageSchema,
   StartTaskListSchema,
   StartTaskPageSchema,
@@ -174,6 +175,21 @@ export class OpenHandsClient {
 
   async getConversation(id: string): Promise<Conversation | null> {
     return (await this.getConversations([id]))[0] ?? null;
+  }
+
+  /**
+   * One page of the account's conversations created since `createdAfter`, newest first
+   * (/search sorts by creation, [api: reading]), sub-conversations included (they run in their
+   * parent's sandbox).
+   */
+  async searchConversations(filter: { createdAfter: Date; limit: number }): Promise<Page<Conversation>> {
+    const page = await this.#call('GET', '/api/v1/app-conversations/search', {
+      query: { created_at__gte: filter.createdAfter.toISOString(), include_sub_conversations: 'true', limit: filter.limit },
+      schema: ConversationPageSchema,
+      retry: true,
+    });
+    for (const c of page.items) if (c.session_api_key) this.#o.onSecret?.(c.session_api_key);
+    return { items: page.items, nextPageId: page.next_page_id ?? null };
   }
 
   /** How many conversations use a sandbox (a sandbox can be shared, [api: errors] of the notes). */

@@ -153,6 +153,11 @@ export function isStale(task: StartTask, now: number): boolean {
   return Number.isFinite(updated) && now - updated > phaseLimitMs(task.status);
 }
 
+/** Start tasks still under way: neither READY nor ERROR, nor past their phase's limit (a lost start). */
+export function startsUnderWay(tasks: readonly StartTask[], now: number): StartTask[] {
+  return tasks.filter((t) => !START_TERMINAL.has(t.status) && !isStale(t, now));
+}
+
 /**
  * Start-task poll intervals by phase (ms). `alone`: no other start is under way on the account,
  * so READY is seen ~0.6 s after it happens and a 12 s start costs ~10 reads. `shared`: other
@@ -162,20 +167,20 @@ export function isStale(task: StartTask, now: number): boolean {
  * create) fast. `max`: the most an interval grows to while its phase lasts.
  */
 const POLL: Readonly<Record<string, { alone: number; shared: number; max: number; long: boolean }>> = {
-  WORKING: { alone: 1000, shared: 4000, max: 8000, long: true },
-  WAITING_FOR_SANDBOX: { alone: 2500, shared: 8000, max: 15_000, long: true },
-  PREPARING_REPOSITORY: { alone: 1200, shared: 6000, max: 15_000, long: true },
-  RUNNING_SETUP_SCRIPT: { alone: 1200, shared: 6000, max: 30_000, long: true },
-  SETTING_UP_GIT_HOOKS: { alone: 1200, shared: 2000, max: 8000, long: false },
-  SETTING_UP_SKILLS: { alone: 1200, shared: 2000, max: 8000, long: false },
-  STARTING_CONVERSATION: { alone: 1200, shared: 1500, max: 8000, long: false },
+  WORKING: { alone: 1000, shared: 5000, max: 8000, long: true },
+  WAITING_FOR_SANDBOX: { alone: 2500, shared: 10_000, max: 15_000, long: true },
+  PREPARING_REPOSITORY: { alone: 1200, shared: 7000, max: 15_000, long: true },
+  RUNNING_SETUP_SCRIPT: { alone: 1200, shared: 7000, max: 30_000, long: true },
+  SETTING_UP_GIT_HOOKS: { alone: 1200, shared: 3000, max: 8000, long: false },
+  SETTING_UP_SKILLS: { alone: 1200, shared: 3000, max: 8000, long: false },
+  STARTING_CONVERSATION: { alone: 1200, shared: 2500, max: 8000, long: false },
 };
 const POLL_UNKNOWN = { alone: 1200, shared: 3000, max: 15_000, long: true };
 /**
  * Up to this many starts under way on the account poll their long phases at the shared pace
- * (about 7 reads a minute each); more stretch them so that together they stay near 30 a minute.
+ * (6 to 12 reads a minute each); more stretch them, so that together they stay near 30 a minute.
  */
-export const CROWD_AT_FULL_PACE = 4;
+export const CROWD_AT_FULL_PACE = 3;
 
 /**
  * The next start-task poll, by phase and the time the task has been in it as we saw it: the
@@ -193,11 +198,69 @@ export function startPollDelay(status: string, inPhaseMs: number, random: () => 
   return Math.round(Math.min(grown, p.long ? 30_000 : p.max) * slowdown * (0.8 + 0.4 * random()));
 }
 
+/** How far back a poll through the account's starts looks (the first look before the start looks as far). */
+const RECENT_STARTS_MS = 10 * 60_000;
+
+/**
+ * Reads the task once. With `account`, through the search of the account's recent start tasks:
+ * the same one request as the read by id, and it also says how many starts are under way now
+ * (every run of a burst sees the others, also those that began after it), so the pace follows
+ * the burst as it grows and shrinks. Beyond the search's first page (100 starts in ten minutes),
+ * by id.
+ */
+export async function readStartTask(client: OpenHandsClient, task: StartTask, now: number, account: boolean): Promise<{ task: StartTask | null | undefined; crowd?: number; fastestMs?: number }> {
+  if (account) {
+    const created = Date.parse(task.created_at ?? '');
+    const since = Math.min(now - RECENT_STARTS_MS, Number.isFinite(created) ? created - 1000 : now);
+    const page = await client.searchStartTasks({ createdAfter: new Date(since) });
+    const found = page.items.find((t) => t.id === task.id);
+    if (found) return { task: found, crowd: crowdOf(page.items, task.id, now), fastestMs: fastestStart(page.items, task.id) };
+  }
+  const [next] = await client.getStartTasks([task.id]);
+  return { task: next };
+}
+
+/** How long the fastest of the account's other recent starts took from its creation to READY; undefined when none is READY. */
+export function fastestStart(tasks: readonly StartTask[], ownId: string): number | undefined {
+  const took = tasks
+    .filter((t) => t.id !== ownId && t.status === 'READY')
+    .map((t) => Date.parse(t.updated_at ?? '') - Date.parse(t.created_at ?? ''))
+    .filter((ms) => Number.isFinite(ms) && ms > 0);
+  return took.length ? Math.min(...took) : undefined;
+}
+
+/**
+ * In a burst, READY is not near before the account's fastest recent start would have reached it
+ * (less a lead of a tenth of that time, at least 2 s): a long phase is not read again before
+ * then. Starts on one account at one time are alike (same service, mostly the same repository);
+ * one faster than all of them is seen late by at most the difference, never by more than a poll
+ * of a long phase may wait (30 s).
+ */
+export function readyNotBefore(createdAt: number, fastestMs: number): number {
+  return createdAt + fastestMs - Math.max(2000, fastestMs / 10);
+}
+
+/** Whether a phase is one of the long ones (READY never comes straight after it). */
+export function isLongPhase(status: string): boolean {
+  return (POLL[status] ?? POLL_UNKNOWN).long;
+}
+
+/**
+ * How many starts poll the account now, from its recent start tasks: those under way (this one
+ * included), and at least 2 while other starts of the last ten minutes exist: a start that is
+ * alone for the moment but follows others is the tail of a burst whose runs still spend the
+ * same budget (READY checks, queues), so it keeps the shared pace.
+ */
+export function crowdOf(tasks: readonly StartTask[], ownId: string, now: number): number {
+  const underWay = startsUnderWay(tasks, now).length;
+  return Math.max(1, underWay, tasks.some((t) => t.id !== ownId) ? 2 : 1);
+}
+
 /** Polls the start task until READY or ERROR. Unknown statuses count as in progress. */
 export async function waitForStartTask(
   deps: StartDeps,
   task: StartTask,
-  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number },
+  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number; account?: boolean },
 ): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
@@ -205,6 +268,9 @@ export async function waitForStartTask(
   let phaseSince = now();
   let changedAt = now();
   let slowdown = 1;
+  let crowd = opts.crowd;
+  let fastestMs: number | undefined;
+  const created = Date.parse(task.created_at ?? '');
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
     if (remaining <= 0) throw new TimeoutError('The conversation becoming ready', 'ready-timeout', opts.timeoutMs);
@@ -212,10 +278,17 @@ export async function waitForStartTask(
     if (now() - changedAt > phaseLimitMs(current.status) || isStale(current, now())) throw new DeadStartError(current, phaseLimitMs(current.status));
     // A slow poll still comes soon after the phase's limit passes, so a dead start is called promptly.
     const untilStale = Math.max(1000, phaseLimitMs(current.status) - (now() - changedAt) + 1000);
-    await sleep(Math.min(startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, opts.crowd), remaining, untilStale), deps.signal);
+    let delay = startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, crowd);
+    if (fastestMs !== undefined && (crowd ?? 1) > 1 && Number.isFinite(created) && isLongPhase(current.status)) {
+      delay = Math.max(delay, Math.min(30_000, readyNotBefore(created, fastestMs) - now()));
+    }
+    await sleep(Math.min(delay, remaining, untilStale), deps.signal);
     let next: StartTask | null | undefined;
     try {
-      [next] = await deps.client.getStartTasks([current.id]);
+      const read = await readStartTask(deps.client, current, now(), opts.account ?? false);
+      next = read.task;
+      crowd = read.crowd ?? crowd;
+      fastestMs = read.fastestMs ?? fastestMs;
     } catch (error) {
       // The client already retried with backoff; a 429 means the account is busy: poll slower.
       if (!(error instanceof OpenHandsApiError) || error.status !== 429) throw error;

@@ -63,6 +63,7 @@ export type OHEvent = v.InferOutput<typeof EventSchema>;
 
 export const StartTaskListSchema = v.array(v.nullable(StartTaskSchema));
 export const ConversationListSchema = v.array(v.nullable(ConversationSchema));
+export const ConversationPageSchema = v.looseObject({ items: v.array(ConversationSchema), next_page_id: nullableString });
 export const StartTaskPageSchema = v.looseObject({ items: v.array(StartTaskSchema), next_page_id: nullableString });
 export const EventPageSchema = v.looseObject({ items: v.array(EventSchema), next_page_id: nullableString });
 export const SuccessSchema = v.looseObject({ success: v.optional(v.boolean()) });

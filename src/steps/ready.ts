@@ -27,6 +27,7 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
           timeoutMs: run.cfg.readyTimeoutMs,
           onTask: (t) => onTask(s, t, started.proposedId),
           crowd: started.crowd,
+          account: run.cfg.maxSandboxes > 0,
         }),
       );
     } catch (error) {

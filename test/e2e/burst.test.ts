@@ -49,11 +49,12 @@ describe('the sandbox cap (max-sandboxes)', () => {
     expect(first.map((r) => r.outputs.status)).toEqual(['ready', 'ready']);
     const queued = w.run({ event: 'issues', payload: labeled(32), inputs, timeoutMs: 60_000 });
     // The third waits: the account is full and no agent has finished. Once one has (and a minute
-    // passed, as the emulator's clock is aged), the queue pauses it and starts.
+    // passed, as the emulator's clock is aged: the conversation, and its sandbox, are older), the
+    // queue pauses it and starts.
     for (let i = 0; i < 400 && !commentBodies().some((b) => b.includes('queued: 3 of 3 sandboxes in use on this account')); i++) await sleep(25);
     const finishedFirst = first[0]!.outputs['conversation-id'] as string;
     for (let i = 0; i < 400 && w.emu.conversations.find((c) => c.id === finishedFirst)?.execution_status !== 'finished'; i++) await sleep(25);
-    w.emu.ageConversation(finishedFirst, 2 * 60_000);
+    w.emu.ageConversation(finishedFirst, 2 * 60_000, { started: true });
     const run = await queued;
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('ready');
@@ -82,7 +83,7 @@ describe('the sandbox cap (max-sandboxes)', () => {
     const ended = async (run: ActionRun): Promise<ActionRun> => {
       const id = run.outputs['conversation-id'] as string;
       for (let i = 0; i < 400 && w.emu.conversations.find((c) => c.id === id)?.execution_status !== 'finished'; i++) await sleep(25);
-      w.emu.ageConversation(id, 61_000);
+      w.emu.ageConversation(id, 61_000, { started: true });
       return run;
     };
     for (let i = 0; i < 6; i++) {

@@ -178,12 +178,13 @@ describe('transient faults', () => {
   });
 
   it('honours 429 Retry-After and retries 5xx while polling', async () => {
+    // The start task is polled through the search of the account's recent starts (or by id).
     w.emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks', kind: 'status', status: 429, retryAfter: 1 });
     w.emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks', kind: 'status', status: 502 });
     const run = await w.run({ event: 'issues', payload: issueLabeled({ label: 'openhands' }) });
     expect(run.code, run.stdout).toBe(0);
     expect(run.outputs.status).toBe('ready');
-    const polls = w.emu.requests.filter((r) => r.path === '/api/v1/app-conversations/start-tasks');
+    const polls = w.emu.requests.filter((r) => r.path.startsWith('/api/v1/app-conversations/start-tasks'));
     const after429 = polls.findIndex((r) => r.status === 429);
     expect(after429).toBeGreaterThanOrEqual(0);
     expect((polls[after429 + 1]?.at ?? 0) - (polls[after429]?.at ?? 0)).toBeGreaterThanOrEqual(950);

@@ -288,11 +288,19 @@ export abstract class Lifecycle {
     return true;
   }
 
-  /** Moves a conversation's updated_at `ms` into the past (tests of "finished long ago"). */
-  ageConversation(id: string, ms: number): boolean {
+  /**
+   * Moves a conversation's updated_at `ms` into the past (tests of "finished long ago"); with
+   * `started`, its creation and its sandbox's too (the whole conversation is that much older).
+   */
+  ageConversation(id: string, ms: number, opts: { started?: boolean } = {}): boolean {
     const conv = this.conversations.get(id);
     if (!conv) return false;
     conv.updatedAt -= ms;
+    if (opts.started) {
+      conv.createdAt -= ms;
+      const sb = conv.sandboxId ? this.sandboxes.get(conv.sandboxId) : undefined;
+      if (sb) sb.createdAt -= ms;
+    }
     return true;
   }
 

@@ -213,8 +213,8 @@ class EmulatorServer implements Controlled, App {
     return this.engine.advanceRun(conversationId);
   }
 
-  ageConversation(id: string, ms: number): boolean {
-    return this.engine.ageConversation(id, ms);
+  ageConversation(id: string, ms: number, opts: { started?: boolean } = {}): boolean {
+    return this.engine.ageConversation(id, ms, opts);
   }
 
   ageTask(id: string, ms: number): boolean {

@@ -234,8 +234,8 @@ export interface Emulator {
   /** Someone (the user) paused it: same as POST /api/v1/sandboxes/{id}/pause; false if unknown. */
   pauseSandbox(id: string): boolean;
   resumeSandbox(id: string): boolean;
-  /** Move a conversation's updated_at `ms` into the past. */
-  ageConversation(id: string, ms: number): boolean;
+  /** Move a conversation's updated_at `ms` into the past; `started`: its creation and its sandbox's too. */
+  ageConversation(id: string, ms: number, opts?: { started?: boolean }): boolean;
   /** The run's next planned execution status, and every step before it, happens now (its later steps move up
    * as much): tests move the agent on after seeing what they wait for. False if no status is left to reach. */
   advanceRun(conversationId: string): boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountLoad, isDerivedId, pausableForRoom, roomToMake } from '../../src/openhands/capacity.ts';
+import { accountLoad, candidatesFrom, dueForRoom, pausableNotBefore, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, pausableForRoom, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
 import type { Sandbox } from '../../src/openhands/client.ts';
 import { conversationIdFor } from '../../src/openhands/start.ts';
 import type { Conversation, StartTask } from '../../src/openhands/types.ts';
@@ -22,6 +22,15 @@ describe('accountLoad ([api: auto-pause], [api: route-age])', () => {
     );
     // the WORKING task of 30 minutes ago is stale: the service lost it (start.ts isStale)
     expect(load).toEqual({ live: 3, inFlight: 1, starting: 2, maybeOurs: [ours(1)] });
+  });
+
+  it('counts as starting every start under way, also one whose sandbox already runs (clone, setup script)', () => {
+    const load = accountLoad(
+      [sb(ours(1), 'RUNNING', 1), sb(ours(2), 'RUNNING', 1), sb(ours(3), 'RUNNING', 9)],
+      [task('PREPARING_REPOSITORY', ours(1)), task('RUNNING_SETUP_SCRIPT', ours(2)), task('READY', ours(3), 8), task('WORKING', null)],
+      NOW,
+    );
+    expect(load).toMatchObject({ live: 3, inFlight: 1, starting: 3 });
   });
 
   it('without the task list, only the sandboxes count', () => {
@@ -50,15 +59,77 @@ describe('what may be paused to make room', () => {
     expect(pausableForRoom(conv(ours(1), { sandbox_status: 'PAUSED' }), NOW)).toBe(false);
   });
 
-  it('pauses just enough to get below the limit, the longest-finished first', () => {
+  it('pauses just enough to get below the limit, the longest-finished first, each run in its own order', () => {
     const load = { live: 10, inFlight: 1, starting: 1, maybeOurs: [] };
-    const list = [conv(ours(1), { updated_at: at(2) }), conv(ours(5), { updated_at: at(0.2) }), null, conv(ours(2), { updated_at: at(30) }), conv(ours(3), { updated_at: at(10) }), conv(ours(4), { execution_status: 'running', updated_at: at(60) })];
-    expect(roomToMake(load, 10, list, NOW)).toEqual([ours(2), ours(3)]);
-    expect(roomToMake({ ...load, live: 8, inFlight: 0 }, 10, list, NOW)).toEqual([]);
-    expect(roomToMake({ ...load, live: 9, inFlight: 0 }, 10, list, NOW)).toEqual([]);
-    expect(roomToMake({ ...load, live: 10, inFlight: 0 }, 10, list, NOW)).toEqual([ours(2)]);
+    expect(roomNeeded(load, 10)).toBe(2);
+    expect(roomNeeded({ ...load, live: 8, inFlight: 0 }, 10)).toBe(0);
+    expect(roomNeeded({ ...load, live: 9, inFlight: 0 }, 10)).toBe(0);
+    expect(roomNeeded({ ...load, live: 10, inFlight: 0 }, 10)).toBe(1);
+    const seen = new Map([
+      [ours(1), conv(ours(1), { updated_at: at(2) })],
+      [ours(5), conv(ours(5), { updated_at: at(0.2) })],
+      [ours(6), null],
+      [ours(2), conv(ours(2), { updated_at: at(30) })],
+      [ours(3), conv(ours(3), { updated_at: at(10) })],
+      [ours(4), conv(ours(4), { execution_status: 'running', updated_at: at(60) })],
+    ]);
+    const ids = [ours(1), ours(2), ours(3), ours(4), ours(5), ours(6), ours(7)];
+    expect(dueForRoom(ids, seen, NOW)).toEqual([ours(2), ours(3), ours(1)]);
     // another run of the burst, another order: rarely the same sandbox for two runs
-    expect(roomToMake({ ...load, live: 10, inFlight: 0 }, 10, list, NOW, 1)).toEqual([ours(3)]);
-    expect(roomToMake(load, 10, list, NOW, 2)).toEqual([ours(1), ours(2)]);
+    expect(dueForRoom(ids, seen, NOW, 1)).toEqual([ours(3), ours(1), ours(2)]);
+    // only the sandboxes still running count (the look lists them)
+    expect(dueForRoom([ours(1), ours(5)], seen, NOW)).toEqual([ours(1)]);
+  });
+});
+
+describe('what a queued run reads, and when it looks again', () => {
+  const seen = new Map([
+    [ours(1), conv(ours(1), { updated_at: at(0.5) })], // finished 30 s ago: known, its grace ends in 30 s
+    [ours(2), conv(ours(2), { execution_status: 'running' })], // working when read: may have finished since
+    [ours(3), null], // no conversation yet (its start is under way)
+  ]);
+
+  it('takes the candidates from one page of recent conversations: a shared sandbox, or one not in the page, is not pausable', () => {
+    const page = [
+      conv(ours(3), { sandbox_id: ours(1), execution_status: 'running' }), // a later conversation on ours(1)'s sandbox (user-level grouping)
+      conv(ours(2)),
+      conv(ours(1)),
+    ];
+    const read = candidatesFrom([ours(1), ours(2), ours(4)], page);
+    expect(read.get(ours(1))).toBeNull();
+    expect(read.get(ours(2))).toEqual(page[1]);
+    expect(read.get(ours(4))).toBeNull(); // older than the page: its sandbox's other users are unknown
+    expect(dueForRoom([ours(1), ours(2), ours(4)], read, NOW)).toEqual([ours(2)]);
+  });
+
+  it('knows when the first remembered candidate becomes pausable, without reading it again', () => {
+    expect(nextDue([ours(1), ours(2), ours(3)], seen, NOW)).toBe(NOW + FINISHED_GRACE_MS - 30_000);
+    expect(nextDue([ours(2), ours(3)], seen, NOW)).toBeUndefined();
+    // already due: not "next"
+    expect(nextDue([ours(1)], seen, NOW + FINISHED_GRACE_MS)).toBeUndefined();
+  });
+
+  it('reads nothing while every candidate sandbox is younger than the grace: none can be pausable yet', () => {
+    expect(pausableNotBefore([NOW - 10_000, NOW - 30_000])).toBe(NOW - 30_000 + FINISHED_GRACE_MS);
+    expect(pausableNotBefore([NOW - 10_000, Number.NaN])).toBeUndefined(); // a creation time unknown: read
+    expect(pausableNotBefore([])).toBeUndefined();
+  });
+
+  it('sleeps until a grace ends (spread over a few seconds), else the look interval, growing while nothing changes', () => {
+    const at0 = { random: () => 0 };
+    const at1 = { random: () => 0.999 };
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 7000, ...at0 })).toBe(7000);
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 7000, ...at1 })).toBe(Math.round(7000 + DUE_SPREAD_MS * 0.999));
+    // a grace that ends later than the look interval: the interval (a slot may free itself)
+    // within the longest look interval: no look before it (nothing could change), even past the plain interval
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 38_000, ...at0 })).toBe(38_000);
+    // a grace that ends later than that: the interval (a slot may free itself)
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: 90_000, ...at0 })).toBe(Math.round(25_000 * 0.7));
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, ...at0 })).toBe(17_500);
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 1, ...at0 })).toBe(Math.round(37_500 * 0.7));
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 9, ...at1 })).toBeLessThanOrEqual(25_000 * QUIET_GROWTH_MAX * 1.3);
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 9, ...at0 })).toBe(Math.round(25_000 * QUIET_GROWTH_MAX * 0.7));
+    // a grace already over: at once (or nearly)
+    expect(queueWakeMs({ intervalMs: 25_000, quietLooks: 0, dueInMs: -5000, ...at0 })).toBe(500);
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DeadStartError } from '../../src/errors.ts';
 import type { OpenHandsClient as Client } from '../../src/openhands/client.ts';
-import { conversationIdFor, echoesId, findStartTask, isStale, phaseLimitMs, startPollDelay, waitForStartTask } from '../../src/openhands/start.ts';
+import { conversationIdFor, crowdOf, echoesId, fastestStart, findStartTask, isStale, phaseLimitMs, readyNotBefore, startPollDelay, waitForStartTask } from '../../src/openhands/start.ts';
 import type { StartTask } from '../../src/openhands/types.ts';
 
 vi.mock('@actions/core', () => ({ warning: () => {}, info: () => {}, debug: () => {} }));
@@ -66,28 +66,107 @@ describe('poll schedules', () => {
 
   it('start-task polling in a burst: slow in the long phases, fast in the short tail, stretched by the crowd', () => {
     const mid = () => 0.5;
-    expect(startPollDelay('WORKING', 0, mid, 1, 2)).toBe(4000);
-    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 2)).toBe(8000);
-    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 4)).toBe(6000);
-    expect(startPollDelay('SETTING_UP_SKILLS', 0, mid, 1, 2)).toBe(2000);
-    expect(startPollDelay('STARTING_CONVERSATION', 0, mid, 1, 12)).toBe(1500);
-    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 12)).toBe(24_000);
+    expect(startPollDelay('WORKING', 0, mid, 1, 2)).toBe(5000);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 2)).toBe(10_000);
+    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 3)).toBe(7000);
+    expect(startPollDelay('PREPARING_REPOSITORY', 0, mid, 1, 6)).toBe(14_000);
+    expect(startPollDelay('SETTING_UP_SKILLS', 0, mid, 1, 2)).toBe(3000);
+    expect(startPollDelay('STARTING_CONVERSATION', 0, mid, 1, 12)).toBe(2500);
+    expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 12)).toBe(30_000);
     expect(startPollDelay('WAITING_FOR_SANDBOX', 0, mid, 1, 40)).toBe(30_000);
     expect(startPollDelay('SOMETHING_NEW', 0, mid, 1, 2)).toBe(3000); // an unknown phase: a long one
     // A 30 s start (sandbox boot to 13.5 s, clone and setup script to 24 s, the tail after), with
-    // 4 starts under way, costs at most 7 polls, and the poll that sees READY comes within 2 s.
+    // 3 starts under way, costs at most 5 polls, and the poll that sees READY comes within 3 s.
     const phaseAt = (t: number): string =>
       t < 1500 ? 'WORKING' : t < 13_500 ? 'WAITING_FOR_SANDBOX' : t < 19_500 ? 'PREPARING_REPOSITORY' : t < 24_000 ? 'RUNNING_SETUP_SCRIPT' : t < 25_500 ? 'SETTING_UP_GIT_HOOKS' : t < 28_500 ? 'SETTING_UP_SKILLS' : t < 30_000 ? 'STARTING_CONVERSATION' : 'READY';
     let t = 0;
     let polls = 0;
     let [seen, since] = ['WORKING', 0];
     while (seen !== 'READY') {
-      t += startPollDelay(seen, t - since, mid, 1, 4);
+      t += startPollDelay(seen, t - since, mid, 1, 3);
       polls++;
       if (phaseAt(t) !== seen) [seen, since] = [phaseAt(t), t];
     }
-    expect(polls).toBeLessThanOrEqual(7);
-    expect(t - 30_000).toBeLessThanOrEqual(2000);
+    expect(polls).toBeLessThanOrEqual(5);
+    expect(t - 30_000).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe("a burst's start polling follows the account's starts", () => {
+  const mine = (status: string): StartTask => ({ id: 'mine', status, created_at: new Date(T0).toISOString(), updated_at: new Date(T0).toISOString() }) as StartTask;
+  const other = (i: number, status = 'WAITING_FOR_SANDBOX'): StartTask => ({ id: `o${i}`, status, created_at: new Date(T0).toISOString(), updated_at: new Date(T0).toISOString() }) as StartTask;
+
+  it('reads its task through the search of recent starts (one request, as by id), and slows down as others start', async () => {
+    const c = clock();
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      await c.sleep(ms);
+    };
+    let n = 0;
+    // alone for two reads, then seven other starts under way (one READY and one ERROR do not count), then READY
+    const searchStartTasks = vi.fn(async () => {
+      n++;
+      const others = n > 2 ? [...Array.from({ length: 7 }, (_, i) => other(i)), other(8, 'READY'), other(9, 'ERROR')] : [];
+      return { items: [mine(n < 6 ? 'WAITING_FOR_SANDBOX' : 'READY'), ...others], nextPageId: null };
+    });
+    const getStartTasks = vi.fn();
+    const ready = await waitForStartTask({ client: { searchStartTasks, getStartTasks } as unknown as Client, now: c.now, sleep, random: () => 0.5 }, mine('WAITING_FOR_SANDBOX'), {
+      deadline: T0 + 3600_000,
+      timeoutMs: 3600_000,
+      onTask: () => {},
+      account: true,
+    });
+    expect(ready.status).toBe('READY');
+    expect(getStartTasks).not.toHaveBeenCalled();
+    expect(searchStartTasks).toHaveBeenCalledTimes(6);
+    // alone: the sandbox wait is read every 2.5 s; with 8 starts under way, at the shared pace stretched × 2
+    expect(sleeps.slice(0, 3)).toEqual([2500, 2500, 2500]);
+    expect(Math.min(...sleeps.slice(3))).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('counts the starts under way, and keeps the shared pace for the tail of a burst (others started in the last minutes)', () => {
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX')], 'mine', T0)).toBe(1); // alone on the account: the fast pace
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1), other(2, 'PREPARING_REPOSITORY')], 'mine', T0)).toBe(3);
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1, 'READY'), other(2, 'ERROR')], 'mine', T0)).toBe(2);
+    // a start lost long ago (past its phase limit) is not under way
+    expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1), other(2)], 'mine', T0 + STALE_START_MS + 1000)).toBe(2);
+  });
+
+  it('in a burst, a long phase is not read again before the fastest recent start would have been READY', async () => {
+    expect(fastestStart([mine('WAITING_FOR_SANDBOX'), other(1, 'READY'), { ...other(2, 'READY'), updated_at: new Date(T0 + 30_000).toISOString() }, other(3)], 'mine')).toBe(30_000);
+    expect(fastestStart([mine('READY'), other(1, 'ERROR')], 'mine')).toBeUndefined();
+    expect(readyNotBefore(T0, 30_000)).toBe(T0 + 27_000);
+    expect(readyNotBefore(T0, 12_000)).toBe(T0 + 10_000);
+
+    const c = clock();
+    const reads: number[] = [];
+    // one earlier start took 30 s; another is under way; this one is READY at 30 s
+    const done = { ...other(8, 'READY'), created_at: new Date(T0 - 60_000).toISOString(), updated_at: new Date(T0 - 30_000).toISOString() };
+    const searchStartTasks = vi.fn(async () => {
+      const t = c.now() - T0;
+      reads.push(t);
+      const status = t < 13_000 ? 'WAITING_FOR_SANDBOX' : t < 24_000 ? 'PREPARING_REPOSITORY' : t < 30_000 ? 'SETTING_UP_SKILLS' : 'READY';
+      return { items: [mine(status), other(1), done], nextPageId: null };
+    });
+    const ready = await waitForStartTask({ client: { searchStartTasks } as unknown as Client, ...c, random: () => 0.5 }, mine('WORKING'), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {}, crowd: 3, account: true });
+    expect(ready.status).toBe('READY');
+    // the first read at the shared pace, then not before 27 s, then the tail's pace
+    expect(reads).toEqual([5000, 27_000, 30_000]);
+  });
+
+  it('a task beyond the first page of recent starts is read by id', async () => {
+    const c = clock();
+    const searchStartTasks = vi.fn(async () => ({ items: Array.from({ length: 100 }, (_, i) => other(i)), nextPageId: '100' }));
+    const getStartTasks = vi.fn(async () => [mine('READY')]);
+    const ready = await waitForStartTask({ client: { searchStartTasks, getStartTasks } as unknown as Client, ...c }, mine('WAITING_FOR_SANDBOX'), {
+      deadline: T0 + 3600_000,
+      timeoutMs: 3600_000,
+      onTask: () => {},
+      account: true,
+    });
+    expect(ready.status).toBe('READY');
+    expect(getStartTasks).toHaveBeenCalledTimes(1);
   });
 });
 
