@@ -26,17 +26,14 @@ export class SecretBox {
 
 /**
  * Well-known credential shapes, for text the agent wrote (its final message): a token it was
- * tricked into printing must not reach a public comment, the summary or an output. Each pattern
- * starts with a fixed prefix, has bounded repeats and cannot restart inside its own match (a
- * block's body stops at the next `-----`, a JWT starts only where a token run starts), so
- * matching stays linear in the text (test/unit/linear-patterns.test.ts checks each with recheck).
+ * tricked into printing must not reach a public comment, the summary or an output (private key
+ * blocks are found apart, redactKeyBlocks). Each pattern starts with a fixed prefix, has bounded
+ * repeats and cannot restart inside its own match (a JWT starts only where a token run starts),
+ * so matching stays linear in the text (test/unit/linear-patterns.test.ts checks each with recheck).
  * A shape not listed here (a password, a key with no prefix) is not found: this is a net, not
  * a guarantee.
  */
 const CREDENTIALS: readonly (readonly [kind: string, pattern: RegExp])[] = [
-  ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----(?:[^-]|-(?!-{4})){0,16384}-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g],
-  // A private key block never closed: everything after its start.
-  ['private key', /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----[\s\S]*/g],
   ['GitHub token', /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255})/g],
   ['GitLab token', /\bglpat-[A-Za-z0-9_-]{20,255}/g],
   ['npm token', /\bnpm_[A-Za-z0-9]{36,255}/g],
@@ -58,9 +55,34 @@ const CREDENTIALS: readonly (readonly [kind: string, pattern: RegExp])[] = [
   ['bearer token', /\b(?<keep>Bearer\s{1,8})[A-Za-z0-9._~+/-]{20,4096}=*/g],
 ];
 
+/** A PEM private key block's first and last lines; the body between them is at most MAX_KEY_BODY long. */
+const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const KEY_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const MAX_KEY_BODY = 16_384;
+
+/**
+ * Private key blocks, found by their first line and then the nearest last line (a scan, not one
+ * pattern: a pattern spanning the body backtracks over every later `-----BEGIN`). A block never
+ * closed within MAX_KEY_BODY hides everything after its start.
+ */
+function redactKeyBlocks(text: string): string {
+  let out = '';
+  let pos = 0;
+  for (const begin of text.matchAll(KEY_BEGIN)) {
+    if (begin.index < pos) continue;
+    out += `${text.slice(pos, begin.index)}[redacted private key]`;
+    const body = begin.index + begin[0].length;
+    KEY_END.lastIndex = body;
+    const end = KEY_END.exec(text);
+    if (!end || end.index - body > MAX_KEY_BODY) return out;
+    pos = end.index + end[0].length;
+  }
+  return out + text.slice(pos);
+}
+
 /** The text with every well-known credential shape replaced by a visible `[redacted <kind>]`. */
 export function redactCredentials(text: string): string {
-  let out = text;
+  let out = redactKeyBlocks(text);
   for (const [kind, pattern] of CREDENTIALS) {
     out = out.replace(pattern, (...m: unknown[]) => `${(m.at(-1) as { keep?: string } | undefined)?.keep ?? ''}[redacted ${kind}]`);
   }

@@ -53,8 +53,9 @@ describe('workflow_run: both the upstream actor and the re-runner are checked; a
     expect(w.emu.requests).toHaveLength(0);
   });
 
-  it("an outsider re-running a maintainer's upstream run is refused", async () => {
-    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'reader', actor: 'Codertocat', triggeringActor: 'reader' }), inputs });
+  it("an outsider re-running a maintainer's upstream run is refused, whoever the event's sender is", async () => {
+    // The sender is a maintainer here: only the upstream run's triggering actor refuses it.
+    const run = await w.run({ event: 'workflow_run', payload: workflowRun({ sender: 'Codertocat', actor: 'Codertocat', triggeringActor: 'reader' }), inputs });
     expect(run.outputs.status).toBe('skipped');
     expect(run.outputs['skip-reason']).toMatch(/reader has 'read' access/);
     expect(w.emu.requests).toHaveLength(0);
@@ -310,6 +311,21 @@ describe('nothing untrusted is echoed raw', () => {
     const post = await w.run({ event: 'issue_comment', payload, inputs: { 'dry-run': 'true' }, phase: 'post', state: { ...run.state, comment: '{"owner":"octo-org","repo":"octo-repo","issueNumber":1,"key":"k","report":{"status":"started","final":false}}' } });
     expect(post.code).toBe(0);
     expect(post.stdout).toContain('Dry run: the post step does nothing');
+    expect(w.gh.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/graphql'))).toEqual([]);
+  });
+});
+
+describe('the post step acts only on saved state this action writes', () => {
+  it.each([
+    ['another repository', { owner: 'evil-org', repo: 'octo-repo', issueNumber: 1, id: null, key: 'k', report: { status: 'started', final: false } }],
+    ['a number that is no number', { owner: 'octo-org', repo: 'octo-repo', issueNumber: '1/../../2', id: null, key: 'k', report: { status: 'started', final: false } }],
+    ['a comment id that is no number', { owner: 'octo-org', repo: 'octo-repo', issueNumber: 1, id: 'x', key: 'k', report: { status: 'started', final: false } }],
+    ['a status this action does not know', { owner: 'octo-org', repo: 'octo-repo', issueNumber: 1, id: null, key: 'k', report: { status: 'toString', final: false } }],
+  ])('saved state naming %s is refused: no write, a warning', async (_what, comment) => {
+    const payload = issueComment({ body: '@openhands fix it', sender: 'Codertocat' });
+    const post = await w.run({ event: 'issue_comment', payload, phase: 'post', state: { isPost: 'true', comment: JSON.stringify(comment) } });
+    expect(post.code, post.stdout).toBe(0);
+    expect(post.stdout).toMatch(/::warning::Post step could not finalise the status comment: the saved state of the main step is not one this action writes; nothing was done with it/);
     expect(w.gh.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/graphql'))).toEqual([]);
   });
 });

@@ -98,7 +98,8 @@ describe('execution and messages', () => {
 
 describe('events reach the app server in batches ([api: events])', () => {
   it('5 events or the flush delay; the search sees only delivered events', async () => {
-    await start({ scenario: { eventFlushMs: 150, execution: HELD } });
+    // A flush delay long enough that a loaded machine still reads the count before the timer fires.
+    await start({ scenario: { eventFlushMs: 1500, execution: HELD } });
     const { convId } = await readyConversation();
     const count = (): Promise<number> => getJson<number>(`/api/v1/conversation/${convId}/events/count`);
     // full_state, the user message, running: queued, not posted yet
@@ -108,7 +109,7 @@ describe('events reach the app server in batches ([api: events])', () => {
     await waitFor(() => emu().deliveredEvents(convId).length >= 5);
     expect(await count()).toBe(5);
     expect(emu().events(convId).length).toBeGreaterThan(5);
-    await waitFor(() => emu().deliveredEvents(convId).length === emu().events(convId).length, 1000);
+    await waitFor(() => emu().deliveredEvents(convId).length === emu().events(convId).length, 5000);
   });
 
   it('eventLagMs delays each batch further', async () => {

@@ -39,8 +39,16 @@ describe('redactCredentials: well-known credential shapes in the agent\'s final 
     expect(redactCredentials(`curl -H "Authorization: Bearer ${'t0k.'.repeat(10)}"`)).toBe('curl -H "Authorization: Bearer [redacted bearer token]"');
   });
 
-  it('a private key block never closed: everything after its start', () => {
+  it('a private key block never closed (or closed too far away): everything after its start', () => {
     expect(redactCredentials('key:\n-----BEGIN PRIVATE KEY-----\nMIIEv\nand then the message ends')).toBe('key:\n[redacted private key]');
+    expect(redactCredentials(`a\n${PEM('', 'x'.repeat(20_000))}\nb`)).toBe('a\n[redacted private key]');
+  });
+
+  it('two blocks, and a block inside a block, each end at the nearest last line', () => {
+    const two = `one:\n${PEM('RSA ', 'AAAA')}\ntwo:\n${PEM('EC ', 'BBBB')}\ndone`;
+    expect(redactCredentials(two)).toBe('one:\n[redacted private key]\ntwo:\n[redacted private key]\ndone');
+    const nested = `-----BEGIN PRIVATE KEY-----\n${PEM('', 'inner')}\ntail -----END PRIVATE KEY----- after`;
+    expect(redactCredentials(nested)).toBe('[redacted private key]\ntail -----END PRIVATE KEY----- after');
   });
 
   it('leaves ordinary text alone', () => {
