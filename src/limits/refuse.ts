@@ -5,15 +5,14 @@
  * the refusal below: the refusal must not hide that conversation's end.
  */
 import * as core from '@actions/core';
-import { OUTPUT } from '../constants.js';
 import { isHandedOver, reportOf } from '../finalize/tracked.js';
 import type { Reporter } from '../reporter.js';
+import type { RunEnd } from '../steps/end.js';
 import type { Plan, RunContext } from '../steps/run.js';
-import { STATUS } from '../status.js';
-import { writeSummary } from '../summary.js';
 import { requester } from './check.js';
 
-export async function refuseOverLimit(run: RunContext, plan: Plan, reporter: Reporter, why: string): Promise<void> {
+/** Writes the refusal into the status comment; endRun writes the outputs and the summary. */
+export async function refuseOverLimit(run: RunContext, plan: Plan, reporter: Reporter, why: string): Promise<RunEnd> {
   core.info(`Not started: ${why}`);
   const prev = plan.sticky?.state;
   // Nothing ran: the loops' marker fields stay as the comment had them (no attempt counted, no head reviewed).
@@ -26,10 +25,5 @@ export async function refuseOverLimit(run: RunContext, plan: Plan, reporter: Rep
     // As a held request does, the issue's conversation stays in the marker for a later follow-up.
     await reporter.update({ status: 'skipped', final: true, skipReason: why, ...loops, ...(prev?.conversationId ? { conversationId: prev.conversationId } : {}) }, { force: true });
   }
-  reporter.writeOutputs();
-  core.setOutput(OUTPUT.status, 'skipped');
-  core.setOutput(OUTPUT.skipReason, run.secrets.redact(why));
-  core.setOutput(OUTPUT.conversationId, '');
-  core.setOutput(OUTPUT.conversationUrl, '');
-  await writeSummary(`### OpenHands · ${STATUS.skipped.headline}\n\n**Not started:** ${why}\n\n${reporter.report.limits ?? ''}`, (t) => run.secrets.redact(t));
+  return { kind: 'refused', reporter, why };
 }

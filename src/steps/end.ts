@@ -1,8 +1,9 @@
 /**
  * How a run ends, as a value, and the one function that writes it out: the final comment, the
  * check run, the outputs, the job summary, the reaction and the exit status. Every path a run
- * can take (a skip, a dry run, a hold, a failure before or after the service was called, the
- * end of the agent's work) ends here.
+ * can take (a skip, a dry run, a hold, a refusal over a cross-run limit, a failure before or
+ * after the service was called, the end of the agent's work) ends here. A finalize run
+ * (mode: finalize) reports on other runs' comments and writes its own outputs and summary.
  */
 import * as core from '@actions/core';
 import { OUTPUT } from '../constants.js';
@@ -26,15 +27,24 @@ export type RunEnd =
   | { readonly kind: 'reported'; readonly reporter: Reporter; readonly checks?: CheckRunStep; readonly startedNothing?: boolean }
   /** mode: finalize wrote its own outputs and summary (src/finalize/). */
   | { readonly kind: 'finalized' }
-  /** A refusal over a cross-run limit wrote its own comment, outputs and summary (src/limits/refuse.ts). */
-  | { readonly kind: 'written' };
+  /** Not started over a cross-run limit (src/limits/refuse.ts wrote the comment): skipped, with the reason. */
+  | { readonly kind: 'refused'; readonly reporter: Reporter; readonly why: string };
 
 export async function endRun(end: RunEnd, io: { readonly secrets: SecretBox; readonly run?: RunContext; readonly spent?: Spent }): Promise<void> {
   const redact = (text: string): string => io.secrets.redact(text);
   switch (end.kind) {
     case 'finalized':
-    case 'written':
       return;
+    case 'refused': {
+      // The comment may keep showing an earlier conversation (a finalize run reports its end):
+      // this run started none, so the conversation outputs stay empty.
+      end.reporter.writeOutputs();
+      core.setOutput(OUTPUT.status, 'skipped');
+      core.setOutput(OUTPUT.skipReason, redact(end.why));
+      core.setOutput(OUTPUT.conversationId, '');
+      core.setOutput(OUTPUT.conversationUrl, '');
+      return writeSummary(`### OpenHands · ${STATUS.skipped.headline}\n\n**Not started:** ${end.why}\n\n${end.reporter.report.limits ?? ''}`, redact);
+    }
     case 'skipped':
       core.setOutput(OUTPUT.status, 'skipped');
       core.setOutput(OUTPUT.skipReason, end.why);

@@ -43,10 +43,7 @@ export async function work(run: RunContext, planned: Exclude<Planned, { readonly
   const held = planned.kind === 'hold' ? planned : undefined;
   if (cfg.dryRun) return { kind: 'skipped', why: 'dry-run', summary: dryRunSummary(run, planned.plan, reporter, held) };
   if (held) return hold(run, held, reporter);
-  if (limits?.refused) {
-    await refuseOverLimit(run, planned.plan, reporter, limits.refused);
-    return { kind: 'written' };
-  }
+  if (limits?.refused) return refuseOverLimit(run, planned.plan, reporter, limits.refused);
 
   const client = openHandsClient(run);
   const s: Session = { run, plan: planned.plan, reporter, client };
