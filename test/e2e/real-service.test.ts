@@ -4,37 +4,20 @@
  * ids, titles the service overwrites, sandboxes it pauses on its own, and the account's request
  * budget. Built dist, real sockets, the emulator in its [api: sources] model.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { phaseLimitMs } from '../../src/openhands/start.ts';
 
 /** WAITING_FOR_SANDBOX's limit ([api: start-task]) */
 const STALE_START_MS = phaseLimitMs('WAITING_FOR_SANDBOX');
 import type { RecordedRequest } from '../emulator/server.ts';
 import { issueComment, issueLabeled, workflowDispatch } from './payloads.ts';
-import { API_KEY, world, type World } from './world.ts';
+import { API_KEY, sleep, until, worldPerTest } from './world.ts';
 
-let w: World | undefined;
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-});
-
-async function open(o: Parameters<typeof world>[0] = {}): Promise<World> {
-  w = await world(o);
-  return w;
-}
+const open = worldPerTest();
 
 const labeled = () => issueLabeled({ label: 'openhands' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves once `pred` holds (checked every 20 ms); fails the test after `ms`. */
-async function until(pred: () => unknown, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const untilIn = (pred: () => unknown, what: string, ms = 15_000): Promise<void> => until(pred, what, ms, 20);
 
 /** The state a comment's hidden marker carries. */
 function marker(body: string): Record<string, unknown> {
@@ -85,7 +68,7 @@ describe('dead start tasks ([api: start]: nothing sweeps a start that stopped)',
     const payload = labeled();
     const first = await run({ event: 'issues', payload, runId: '800', inputs: { wait: 'none' } });
     expect(first.code, first.stdout).toBe(0);
-    await until(() => emu.tasks[0]?.status === 'WAITING_FOR_SANDBOX', 'the task to wait for its sandbox');
+    await untilIn(() => emu.tasks[0]?.status === 'WAITING_FOR_SANDBOX', 'the task to wait for its sandbox');
     expect(emu.ageTask(emu.tasks[0]?.id as string, STALE_START_MS + 60_000)).toBe(true);
     emu.setDefaultScenario({ phaseMs: 20 });
     const second = await run({ event: 'issues', payload, runId: '800', runAttempt: '2' });
@@ -107,7 +90,7 @@ describe('dead start tasks ([api: start]: nothing sweeps a start that stopped)',
     const { emu, gh, run, starts } = await open();
     emu.setDefaultScenario({ phaseMs: 20, phaseDurations: { WAITING_FOR_SANDBOX: 3_600_000 } });
     const running = run({ event: 'issues', payload: labeled() });
-    await until(() => emu.tasks[0]?.status === 'WAITING_FOR_SANDBOX' && emu.requests.some((q) => q.path.startsWith('/api/v1/app-conversations/start-tasks')), 'a poll');
+    await untilIn(() => emu.tasks[0]?.status === 'WAITING_FOR_SANDBOX' && emu.requests.some((q) => q.path.startsWith('/api/v1/app-conversations/start-tasks')), 'a poll');
     const agedAt = Date.now();
     emu.ageTask(emu.tasks[0]?.id as string, STALE_START_MS + 60_000);
     const r = await running;
@@ -195,7 +178,7 @@ describe('the title sticks ([api: titles])', () => {
     expect(r.code, r.stdout).toBe(0);
     const id = r.outputs['conversation-id'] as string;
     expect(emu.deliveredEvents(id).some((e) => e.kind === 'MessageEvent')).toBe(false); // not copied yet
-    await until(() => emu.deliveredEvents(id).some((e) => e.kind === 'MessageEvent'), 'the first batch');
+    await untilIn(() => emu.deliveredEvents(id).some((e) => e.kind === 'MessageEvent'), 'the first batch');
     await sleep(50);
     expect(emu.conversations[0]?.title).toBe('Typo fix');
     expect(emu.agentTitle(id)).toBe('Typo fix');
@@ -207,10 +190,10 @@ describe('sandboxes the service pauses on its own ([api: auto-pause])', () => {
     const { emu, gh, run } = await open({ emulator: { maxSandboxes: 1 } });
     emu.setDefaultScenario({ phaseMs: 20, stepMs: 300, execution: [{ afterMs: 0, status: 'running' }] });
     const running = run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished', 'finish-timeout': '10m' } });
-    await until(() => emu.transitions.some((t) => t.kind === 'execution' && t.status === 'running'), 'the agent at work');
+    await untilIn(() => emu.transitions.some((t) => t.kind === 'execution' && t.status === 'running'), 'the agent at work');
     await sleep(1500); // the run is following the agent
     await startElsewhere(emu.url, 'Another task');
-    await until(() => emu.transitions.some((t) => t.cause === 'max-sandboxes'), 'the auto-pause');
+    await untilIn(() => emu.transitions.some((t) => t.cause === 'max-sandboxes'), 'the auto-pause');
     const pausedAt = emu.transitions.find((t) => t.cause === 'max-sandboxes')?.at as number;
     const r = await running;
     expect(r.code).toBe(1);
@@ -260,7 +243,7 @@ describe('the request budget ([api: rate-limits])', () => {
     const first = await run({ event: 'issues', payload: labeled(), runId: '830', inputs: { wait: 'finished' } });
     expect(first.code, first.stdout).toBe(0);
     const sandboxId = emu.conversations[0]?.sandbox_id as string;
-    await until(() => emu.sandboxes[0]?.status === 'PAUSED', 'the pause after the end');
+    await untilIn(() => emu.sandboxes[0]?.status === 'PAUSED', 'the pause after the end');
     // The per-user limit has fixed one-second windows: the first run's closing reads (its whole
     // conversation lasts 200 ms) must not share one with the follow-up's first requests.
     await sleep(1100);
@@ -291,10 +274,10 @@ describe('events and the final message ([api: events])', () => {
     const { emu, run } = await open({ emulator: { rateLimits: false } });
     emu.setDefaultScenario({ phaseMs: 20, stepMs: 5, eventFlushMs: 20, execution: [{ afterMs: 0, status: 'running' }] });
     const running = run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' } });
-    await until(() => emu.conversations.length > 0, 'READY');
+    await untilIn(() => emu.conversations.length > 0, 'READY');
     const id = emu.conversations[0]?.id as string;
     const stats = () => emu.deliveredEvents(id).filter((e) => e.kind === 'ConversationStateUpdateEvent' && e.key === 'stats').length;
-    await until(() => stats() >= 150, '150 stats updates');
+    await untilIn(() => stats() >= 150, '150 stats updates');
     emu.pauseSandbox(emu.conversations[0]?.sandbox_id as string);
     const r = await running;
     expect(r.outputs.status).toBe('interrupted');
@@ -340,7 +323,7 @@ describe('the ambiguity search follows next_page_id', () => {
     // The search waits until 105 newer tasks exist, so ours is on the second page.
     emu.addFault({ method: 'GET', path: '/api/v1/app-conversations/start-tasks/search', kind: 'delay', ms: 2000, when: 'before' });
     const running = run({ event: 'issues', payload: labeled() });
-    await until(() => emu.tasks.length === 1, 'our start');
+    await untilIn(() => emu.tasks.length === 1, 'our start');
     for (let i = 0; i < 105; i++) await startElsewhere(emu.url, `Other ${i}`);
     const r = await running;
     expect(r.code, r.stdout).toBe(0);

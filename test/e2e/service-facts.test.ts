@@ -5,34 +5,18 @@
  * first frame waits for a long step, a person pausing the conversation, and a ready-timeout that
  * passes before the start made its sandbox.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../emulator/server.ts';
 import { issueComment, issueLabeled } from './payloads.ts';
 import { scaledClockEnv } from './scaled-clock.ts';
-import { world, type World } from './world.ts';
+import { until, worldPerTest, type World } from './world.ts';
 
-let w: World | undefined;
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-});
-
-async function open(o: Parameters<typeof world>[0] = {}): Promise<World> {
-  w = await world(o);
-  return w;
-}
+const open = worldPerTest();
 
 const labeled = () => issueLabeled({ label: 'openhands' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 
-async function until(pred: () => unknown, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+const untilIn = (pred: () => unknown, what: string, ms = 20_000): Promise<void> => until(pred, what, ms, 10);
 
 const isPause = (r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('/pause');
 const conversationReads = (w: World) => w.emu.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/app-conversations').length;
@@ -58,11 +42,12 @@ describe('[api: start-task] a start whose setup script runs longer than 5 minute
 
 describe('[api: statuses] one MISSING read', () => {
   it('does not end a wait: finished run: the sandbox is read again and the run ends finished', async () => {
-    const { emu, run } = await open();
+    const w = await open();
+    const { emu, run } = w;
     emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 6000, status: 'finished' }] });
     const running = run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished' }, timeoutMs: 30_000 });
     // the ownership read and the finish wait's first read are done: the next read (the finish) fails its runtime lookup
-    await until(() => conversationReads(w!) >= 2 && transitionAt(w!, 'finished') === undefined, 'the finish wait');
+    await untilIn(() => conversationReads(w) >= 2 && transitionAt(w, 'finished') === undefined, 'the finish wait');
     emu.failRuntime(1, 'lookup');
     const r = await running;
     expect(r.code, r.stdout).toBe(0);
@@ -122,7 +107,8 @@ describe('[api: pause-resume] pause answers 404 on a runtime error', () => {
 
 describe('[api: agent-server] the event socket under a long step', () => {
   it('a first frame that waits longer than a handshake timeout is normal: one socket, no reconnect, the finish seen live', async () => {
-    const { emu, run } = await open();
+    const w = await open();
+    const { emu, run } = w;
     // one long tool run (20 s, longer than the 15 s a handshake may take) holds the state lock:
     // the socket's first frame waits for it
     emu.setDefaultScenario({ stepMs: 20_000, execution: [{ afterMs: 0, status: 'running' }, { afterMs: 20_000, status: 'finished' }] });
@@ -134,16 +120,17 @@ describe('[api: agent-server] the event socket under a long step', () => {
     expect(r.stdout).not.toMatch(/Live events: (could not connect|connection lost)/);
     expect(r.stdout).toContain('Live events: connected');
     // the finish came over the socket: seen at once, not at the next safety poll
-    expect(r.exitedAt - transitionAt(w!, 'finished')!).toBeLessThan(10_000);
+    expect(r.exitedAt - transitionAt(w, 'finished')!).toBeLessThan(10_000);
   }, 60_000);
 });
 
 describe('[api: statuses] a person pauses the conversation in the web app', () => {
   it('ends the run at once as interrupted, and says why', async () => {
-    const { emu, run, gh } = await open();
+    const w = await open();
+    const { emu, run, gh } = w;
     emu.setDefaultScenario({ stepMs: 500, execution: [{ afterMs: 0, status: 'running' }] });
     const running = run({ event: 'issues', payload: labeled(), inputs: { wait: 'finished', 'finish-timeout': '20s' }, timeoutMs: 40_000 });
-    await until(() => conversationReads(w!) >= 2, 'the finish wait');
+    await untilIn(() => conversationReads(w) >= 2, 'the finish wait');
     const id = String(emu.conversations[0]?.id);
     const pausedAt = now();
     expect(emu.userPause(id)).toBe(true);

@@ -2,6 +2,7 @@
  * One test world: the OpenHands emulator and the GitHub fake on loopback, and `run()` that
  * executes the built action against both, the way the runner does.
  */
+import { afterEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.ts';
 import { startGitHubFake, type GitHubFake, type GitHubFakeOptions } from '../fakes/github.ts';
 import { runAction, type ActionRun, type RunActionOptions } from './harness.ts';
@@ -60,4 +61,28 @@ export function everythingVisible(run: ActionRun, gh: GitHubFake): string {
     ...gh.comments.map((c) => c.body),
     ...gh.issues.map((i) => `${i.title}\n${i.body ?? ''}`),
   ].join('\n');
+}
+
+/**
+ * A world per test, closed after each: `open()` starts one (the test that calls it owns it until
+ * it ends). For test files whose tests each need their own emulator options.
+ */
+export function worldPerTest(): (o?: Parameters<typeof world>[0]) => Promise<World> {
+  let current: World | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (o = {}) => (current = await world(o));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `pred` holds (checked every `everyMs`); fails the test after `ms`. */
+export async function until(pred: () => unknown, what: string, ms = 15_000, everyMs = 20): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
 }
