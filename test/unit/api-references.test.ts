@@ -1,6 +1,6 @@
 // Every reference to the API notes in src/, test/ and scripts/ resolves inside the repository:
 // `[api: name]` (and `docs/openhands-api.md#name`) name an `<a id="name">` of docs/openhands-api.md,
-// and nothing cites a section number of a document the repository does not have.
+// and nothing (docs included) cites a section number of a document the repository does not have.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +52,15 @@ describe('references to the API notes', () => {
     expect(count).toBeGreaterThan(100);
     expect(unresolved).toEqual([]);
     expect(outside).toEqual([]);
+  });
+
+  it('the docs cite no section of a document the repository does not have, and each anchor of the API notes is defined once', () => {
+    const outside: string[] = [];
+    for (const file of [...sourceFiles('docs'), 'README.md', 'CONTRIBUTING.md', 'action.yml']) {
+      for (const o of references(readFileSync(path.join(ACTION_ROOT, file), 'utf8')).outside) outside.push(`${file}: ${o}`);
+    }
+    expect(outside).toEqual([]);
+    const ids = [...readFileSync(path.join(ACTION_ROOT, NOTES), 'utf8').matchAll(/<a id="([a-z0-9-]+)"><\/a>/g)].map((m) => m[1]);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
   });
 });
