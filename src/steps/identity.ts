@@ -1,6 +1,8 @@
 /**
  * What tells one step of a workflow run apart from its other steps and matrix legs: its job,
- * the step (GITHUB_ACTION), and what it asks (its prompt and branch). The derived conversation
+ * the step (GITHUB_ACTION), and what it asks: its prompt, branch and model, which with the
+ * repository and the issue are everything the start request carries (GitHub gives an action no
+ * matrix values; legs alike in all of these send the same request). The derived conversation
  * id includes it, and the sticky comment's marker keeps its fingerprint, so a step never
  * re-attaches to the conversation of another step that shares its comment.
  */
@@ -12,7 +14,9 @@ import type { RunContext } from './run.js';
 
 export function stepIdentity(run: Pick<RunContext, 'ctx' | 'cfg'>, work: { readonly branch?: string | undefined }): string[] {
   const asked = createHash('sha256').update(`${run.cfg.promptSource}\n${run.cfg.promptTemplate ?? ''}`).digest('hex').slice(0, 16);
-  return [`job=${run.ctx.job}`, `step=${run.ctx.step}`, `prompt=${asked}`, `branch=${work.branch ?? ''}`];
+  // Only when set, so that the ids (and marker fingerprints) of steps without it stay as they were.
+  const model = run.cfg.llmModel ? [`model=${run.cfg.llmModel}`] : [];
+  return [`job=${run.ctx.job}`, `step=${run.ctx.step}`, `prompt=${asked}`, `branch=${work.branch ?? ''}`, ...model];
 }
 
 /** A short fingerprint of stepIdentity, kept in the marker. */

@@ -6,10 +6,10 @@ import { derivedConversationId } from '../../src/steps/act/start.ts';
 import { assertOwnComment, stepFingerprint } from '../../src/steps/identity.ts';
 import type { RunContext } from '../../src/steps/run.ts';
 
-const run = (o: { prompt?: string; job?: string; step?: string; attempt?: number } = {}): RunContext =>
+const run = (o: { prompt?: string; job?: string; step?: string; attempt?: number; model?: string } = {}): RunContext =>
   ({
     ctx: { runId: '42', runAttempt: o.attempt ?? 1, job: o.job ?? 'agent', step: o.step ?? '__openhands_openhands-cloud-action' } as EventContext,
-    cfg: { promptTemplate: o.prompt ?? 'Fix the docs', promptSource: 'prompt' } as Config,
+    cfg: { promptTemplate: o.prompt ?? 'Fix the docs', promptSource: 'prompt', ...(o.model ? { llmModel: o.model } : {}) } as Config,
     key: 'OpenHands/agent',
   }) as RunContext;
 const work = { repo: 'o/r', branch: 'main' };
@@ -24,6 +24,10 @@ describe('one conversation per step', () => {
     expect(derivedConversationId(run({ step: '__openhands_openhands-cloud-action_2' }), work, 1)).not.toBe(a);
     expect(derivedConversationId(run({ job: 'other' }), work, 1)).not.toBe(a);
     expect(derivedConversationId(run(), { ...work, branch: 'dev' }, 1)).not.toBe(a);
+    // legs that differ only in their model; a step without one keeps the id it had before the model counted
+    expect(derivedConversationId(run({ model: 'anthropic/claude-sonnet-4-5' }), work, 1)).not.toBe(a);
+    expect(derivedConversationId(run({ model: 'openai/gpt-5' }), work, 1)).not.toBe(derivedConversationId(run({ model: 'anthropic/claude-sonnet-4-5' }), work, 1));
+    expect(a).toBe('8afbafcb9d7252298eb77e50f0ec1bd3'); // as derived before the model counted
   });
 
   it("a comment another step or leg of this run wrote fails loudly instead of re-attaching to that step's conversation", () => {
