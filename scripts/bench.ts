@@ -115,6 +115,15 @@ function burstFigures(b: scenario.Burst): Figure[] {
   ];
 }
 
+/** The same burst with `wait: finished`: each run also follows its agent to the end (no target of the issue's but the 429s). */
+function burstFinishedFigures(b: scenario.Burst): Figure[] {
+  return [
+    figure({ id: 'burstFinished429s', label: 'burst, wait: finished: 429 answers caused', unit: 'count', samples: [b.tooMany], target: TARGETS.burst429s, source: `measured: the same burst; peak ${b.peakPerMinute} requests in one minute` }),
+    figure({ id: 'burstFinishedRequestsPerRun', label: '  app-server requests per run', unit: 'count', samples: [b.meanPerRun], source: `measured: all the burst's requests / ${BURST.runs}; per run: ${b.perRun.length ? `${Math.min(...b.perRun)}–${Math.max(...b.perRun)}` : 'not reported'}; ${b.queued} run(s) queued` }),
+    figure({ id: 'burstFinishedInterrupted', label: '  runs interrupted (an agent the cap paused)', unit: 'count', samples: [b.statuses.interrupted ?? 0], target: 0, source: `measured; statuses ${JSON.stringify(b.statuses)}; the cap paused ${b.capPauses.filter((p) => p.agentWorking).length} working agent(s)` }),
+  ];
+}
+
 /** Virtual-clock moments: READY at a 12 s start ± 3 s (1 ms grid); the end at 10 min ± 30 s (10 ms grid). */
 const SIM = { readies: grid(9_000, 15_000, 1), ends: grid(570_000, 630_000, 10), runMs: 600_000 };
 
@@ -143,11 +152,14 @@ async function main(): Promise<number> {
     if (BURST_ONLY) {
       progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, ${BURST.startMs / 1000} s cold starts`);
       const b = await scenario.burst(BURST.runs, BURST);
-      const { text, md } = render(`OpenHands Cloud Action bench (burst only) · ${new Date().toISOString()} · commit ${gitCommit() ?? '?'}`, [{ title: 'Burst', head: FIGURE_HEAD, rows: burstFigures(b).map(figureCells), right: FIGURE_RIGHT }], []);
+      progress('burst: the same, wait: finished');
+      const f = await scenario.burst(BURST.runs, { ...BURST, wait: 'finished' });
+      const rows = [...burstFigures(b), ...burstFinishedFigures(f)].map(figureCells);
+      const { text, md } = render(`OpenHands Cloud Action bench (burst only) · ${new Date().toISOString()} · commit ${gitCommit() ?? '?'}`, [{ title: 'Burst', head: FIGURE_HEAD, rows, right: FIGURE_RIGHT }], []);
       console.log(`\n${text}\n`);
       mkdirSync(OUT_DIR, { recursive: true });
       writeFileSync(path.join(OUT_DIR, 'burst-latest.md'), md);
-      writeFileSync(path.join(OUT_DIR, 'burst-latest.json'), `${JSON.stringify({ commit: gitCommit(), burst: b }, null, 2)}\n`);
+      writeFileSync(path.join(OUT_DIR, 'burst-latest.json'), `${JSON.stringify({ commit: gitCommit(), burst: b, burstFinished: f }, null, 2)}\n`);
       return 0;
     }
     progress(`bench: ${QUICK ? 'quick, ' : ''}${RUNS} runs per set, two ${FINISH_S} s wait=finished runs in the background; node ${process.version}, ${os.cpus().length} CPUs`);
@@ -168,6 +180,8 @@ async function main(): Promise<number> {
     const sameKey = await scenario.concurrent(SAME_KEY_RUNS, START_MS);
     progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, ${BURST.startMs / 1000} s cold starts`);
     const burst = await scenario.burst(BURST.runs, BURST);
+    progress('burst: the same, wait: finished');
+    const burstFinished = await scenario.burst(BURST.runs, { ...BURST, wait: 'finished' });
     progress(`resume: a follow-up on a paused sandbox that takes ${RESUME_MS / 1000} s to resume`);
     const resumed = await scenario.resume(RESUME_MS);
     progress('finish: waiting for the wait=finished runs');
@@ -197,6 +211,7 @@ async function main(): Promise<number> {
       figure({ id: 'startRequests', label: 'OpenHands requests during a 12 s start', unit: 'count', samples: starts.duringStart, target: TARGETS.startRequests, source: `measured (${RUNS} runs); the whole wait: ready run: ${median(starts.wholeRun)}` }),
       figure({ id: 'sameKey429s', label: `${SAME_KEY_RUNS} runs at once on one key, 12 s starts: 429s`, unit: 'count', samples: [sameKey.tooMany], target: TARGETS.sameKey429s, source: `measured: ${sameKey.requests} OpenHands requests in all, real rate limits` }),
       ...burstFigures(burst),
+      ...burstFinishedFigures(burstFinished),
       figure({ id: 'resumePerMinute', label: 'requests per minute while waiting for a resume', unit: 'per-min', samples: [resumed.perMinute], target: TARGETS.resumePerMinute, source: `measured: ${resumed.requests} reads after the resume request, in ${fmt(resumed.windowMs, 'ms')}` }),
       figure({ id: 'finishLiveMs', label: 'agent finished → outputs written (WebSocket)', unit: 'ms', samples: finiteOne(l.finishToExitMs), target: TARGETS.finishLiveMs, source: `measured to process exit (one ${FINISH_S} s run, ${l.sockets} socket(s))` }),
       figure({ id: 'appPerMinuteLive', label: 'app-server requests/min while the agent works (WebSocket)', unit: 'per-min', samples: [perMin(l.steadyRequests, l.steadyMs)], target: TARGETS.appPerMinuteLive, source: `measured READY+10 s → finished: ${l.steadyRequests} in ${fmt(l.steadyMs, 'ms')}; whole wait ${l.appRequests} in ${fmt(l.workMs, 'ms')}` }),
@@ -234,7 +249,7 @@ async function main(): Promise<number> {
       targets: TARGETS,
       figures: figures.map((f) => ({ ...f, ...Object.fromEntries(Object.entries(stats(f.samples)).map(([k, v]) => [k, round(v, 3)])) })),
       policies,
-      scenarios: { cold, ready, starts, sameKey, burst, resumed, finishLive: l, finishPolling: p },
+      scenarios: { cold, ready, starts, sameKey, burst, burstFinished, resumed, finishLive: l, finishPolling: p },
       elapsedMs: round(performance.now() - began, 0),
     };
     mkdirSync(OUT_DIR, { recursive: true });

@@ -228,7 +228,10 @@ const v5Like = (i: number): string => `${'e'.repeat(8)}${String(i).padStart(4, '
  * person's web-app conversation whose agent is working and `earlier` finished conversations of
  * this morning's action runs (their sandboxes still running, as the idle reaper takes ~20 min).
  */
-export async function burst(n: number, o: { startMs: number; spacingMs: number; earlier: number }): Promise<Burst> {
+/** Each start's duration in a burst, as a share of the scenario's (mean 1, from 5/6 to 7/6). */
+const START_SPREAD = [1, 26 / 30, 34 / 30, 28 / 30, 32 / 30, 25 / 30, 35 / 30, 29 / 30, 31 / 30, 27 / 30, 33 / 30, 1];
+
+export async function burst(n: number, o: { startMs: number; spacingMs: number; earlier: number; wait?: 'ready' | 'finished' }): Promise<Burst> {
   const numbers = Array.from({ length: n }, (_, i) => 100 + i);
   const w = await newWorld({
     emulator: { scenario: startTimeline(o.startMs), rateLimits: true, maxSandboxes: 10 },
@@ -252,6 +255,9 @@ export async function burst(n: number, o: { startMs: number; spacingMs: number; 
     }
     const seeded = new Set(w.emu.conversations.map((c) => c.id as string));
     const webApp = w.emu.conversations.find((c) => c.execution_status === 'running')?.id as string;
+    // The burst's starts are not all alike: spread ±5 s around startMs, in the order the POSTs
+    // come (a start READY sooner than the account's others is what a poll timed by them misses).
+    for (const share of START_SPREAD) w.emu.queueScenario(startTimeline(Math.round(o.startMs * share)));
     // A fresh minute for the burst (the seeding's own requests are the web app's).
     await new Promise((r) => setTimeout(r, 1100));
     const began = performance.now();
@@ -261,7 +267,7 @@ export async function burst(n: number, o: { startMs: number; spacingMs: number; 
         label: `burst#${i}`,
         payload: issueLabeled({ label: 'openhands', number: numbers[i] as number }),
         runId: String(900 + i),
-        inputs: { wait: 'ready', 'ready-timeout': '10m' },
+        inputs: { wait: o.wait ?? 'ready', 'ready-timeout': '10m' },
         timeoutMs: o.startMs * 4 + 120_000,
         allowFailure: true,
       }),

@@ -229,20 +229,20 @@ export function fastestStart(tasks: readonly StartTask[], ownId: string): number
   return took.length ? Math.min(...took) : undefined;
 }
 
+/** A read meant to see READY comes this long after the moment READY is expected (the service's own save and our request). */
+export const READY_MARGIN_MS = 250;
+/** The longest a start is left unread while READY is not expected: an early ERROR is seen at most this late. */
+const EXPECTED_WAIT_MAX_MS = 60_000;
+
 /**
- * In a burst, READY is not near before the account's fastest recent start would have reached it
- * (less a lead of a tenth of that time, at least 2 s): a long phase is not read again before
- * then. Starts on one account at one time are alike (same service, mostly the same repository);
- * one faster than all of them is seen late by at most the difference, never by more than a poll
- * of a long phase may wait (30 s).
+ * In a burst, READY is not expected before the account's fastest recent start would have
+ * reached it: the task is not read before then, whatever its phase, and then read once right
+ * after. Starts on one account at one time are alike (same service, mostly the same
+ * repository), so that one read usually sees READY; a start faster than all of them is seen late
+ * by at most the difference, a slower one is read on at its phase's pace.
  */
 export function readyNotBefore(createdAt: number, fastestMs: number): number {
-  return createdAt + fastestMs - Math.max(2000, fastestMs / 10);
-}
-
-/** Whether a phase is one of the long ones (READY never comes straight after it). */
-export function isLongPhase(status: string): boolean {
-  return (POLL[status] ?? POLL_UNKNOWN).long;
+  return createdAt + fastestMs + READY_MARGIN_MS;
 }
 
 /**
@@ -260,7 +260,7 @@ export function crowdOf(tasks: readonly StartTask[], ownId: string, now: number)
 export async function waitForStartTask(
   deps: StartDeps,
   task: StartTask,
-  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number; account?: boolean },
+  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number; fastestMs?: number; account?: boolean },
 ): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;
@@ -269,7 +269,9 @@ export async function waitForStartTask(
   let changedAt = now();
   let slowdown = 1;
   let crowd = opts.crowd;
-  let fastestMs: number | undefined;
+  // Known before the first read when the run read the account's starts before it sent its own:
+  // then even the first long phase waits for READY to be near.
+  let fastestMs = opts.fastestMs;
   const created = Date.parse(task.created_at ?? '');
   while (!START_TERMINAL.has(current.status)) {
     const remaining = opts.deadline - now();
@@ -279,9 +281,8 @@ export async function waitForStartTask(
     // A slow poll still comes soon after the phase's limit passes, so a dead start is called promptly.
     const untilStale = Math.max(1000, phaseLimitMs(current.status) - (now() - changedAt) + 1000);
     let delay = startPollDelay(current.status, now() - phaseSince, deps.random, slowdown, crowd);
-    if (fastestMs !== undefined && (crowd ?? 1) > 1 && Number.isFinite(created) && isLongPhase(current.status)) {
-      delay = Math.max(delay, Math.min(30_000, readyNotBefore(created, fastestMs) - now()));
-    }
+    const expected = fastestMs !== undefined && (crowd ?? 1) > 1 && Number.isFinite(created) ? readyNotBefore(created, fastestMs) : undefined;
+    if (expected !== undefined && now() < expected && slowdown === 1) delay = Math.min(EXPECTED_WAIT_MAX_MS, expected - now());
     await sleep(Math.min(delay, remaining, untilStale), deps.signal);
     let next: StartTask | null | undefined;
     try {

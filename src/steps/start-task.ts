@@ -17,6 +17,8 @@ export interface Started {
   readonly reattached: boolean;
   /** starts under way on the account when this one was sent, its own included (1 when unknown) */
   readonly crowd?: number;
+  /** how long the fastest of the account's recent starts took to READY, as read before this start */
+  readonly fastestMs?: number;
 }
 
 /**

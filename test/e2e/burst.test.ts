@@ -101,6 +101,24 @@ describe('the sandbox cap (max-sandboxes)', () => {
     expect(new Set(results.map((r) => r.outputs['conversation-id'])).size).toBe(6);
   }, 90_000);
 
+  it('a queue that stays full for ready-timeout ends timed_out, naming the input and the queue, and starts nothing', async () => {
+    w = await world({ github: { issues: issues(50, 2) } });
+    const webApp = await webAppConversation();
+    // The web app's agent and one run's agent work on; nothing of this action ever finishes.
+    w.emu.setDefaultScenario({ phaseMs: 20, execution: [{ afterMs: 0, status: 'running' }] });
+    const inputs = { wait: 'ready', 'max-sandboxes': '2', 'ready-timeout': '5s' };
+    const first = await w.run({ event: 'issues', payload: labeled(50), inputs });
+    expect(first.outputs.status).toBe('ready');
+    const run = await w.run({ event: 'issues', payload: labeled(51), inputs, timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    expect(run.outputs.status).toBe('timed_out');
+    expect(run.annotations.errors.join('\n')).toMatch(/A free sandbox \(queued: 2 of 2 sandboxes in use on this account, max-sandboxes 2\) did not happen within \d+s \(input 'ready-timeout'\)/);
+    expect(w.starts()).toBe(2); // the web app's and the first run's: the queued run sent none
+    expect(pauseRequests()).toEqual([]);
+    expect(w.emu.sandboxes.find((s) => s.id === webApp)?.status).toBe('RUNNING');
+    expect(w.gh.commentsOn(51)[0]?.body).toContain('Timed out');
+  });
+
   it('READY after the service paused the sandbox (its cap, [api: auto-pause]): interrupted with the reason, never ready', async () => {
     w = await world({ emulator: { maxSandboxes: 2 } });
     // A long skills phase: the sandbox runs while the start is not READY yet.
@@ -131,6 +149,15 @@ describe('one conversation per step', () => {
     const texts = w.emu.tasks.map((t) => JSON.stringify(t.request));
     expect(texts.some((t) => t.includes('Fix the docs'))).toBe(true);
     expect(texts.some((t) => t.includes('Fix the tests'))).toBe(true);
+  });
+
+  it('two matrix legs that differ only in their model start two conversations, each on its model', async () => {
+    w = await world();
+    const leg = (model: string) => w.run({ event: 'workflow_dispatch', payload: {}, runId: '4244', inputs: { prompt: 'Fix the docs', 'llm-model': model, comment: 'false', wait: 'ready' } });
+    const [a, b] = await Promise.all([leg('openai/gpt-5'), leg('anthropic/claude-sonnet-4-5')]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.outputs['conversation-id']).not.toBe(b.outputs['conversation-id']);
+    expect(w.emu.tasks.map((t) => (t.request as { llm_model?: string }).llm_model).sort()).toEqual(['anthropic/claude-sonnet-4-5', 'openai/gpt-5']);
   });
 
   it('a second step that shares the first one\'s comment (same comment-key and issue) fails loudly instead of taking over its conversation', async () => {

@@ -45,4 +45,48 @@ describe('the sandbox queue', () => {
     expect(tasksRead).toEqual([2, 3]);
     expect(client.pauseSandbox).not.toHaveBeenCalled();
   });
+
+  it('a wake for a finished conversation that another queued run already paused costs one read, not a look at the sandboxes', async () => {
+    let t = T0;
+    const finished = (id: string, status: string): Conversation => ({ ...working(id), execution_status: 'finished', sandbox_status: status, updated_at: iso(T0) }) as Conversation;
+    const conversationReads: number[] = [];
+    const client = {
+      // the account stays full until the third look at it
+      searchSandboxes: vi.fn(async () => ({ items: client.searchSandboxes.mock.calls.length < 2 ? [running(ours(1)), running(ours(2)), running(ours(3))] : [running(ours(2)), running(ours(3))], nextPageId: null })),
+      searchStartTasks: vi.fn(async () => ({ items: [], nextPageId: null })),
+      // ours(1)'s agent finished at T0: pausable a minute later, by which time another run has paused it
+      searchConversations: vi.fn(async () => {
+        conversationReads.push(t - T0);
+        return { items: [finished(ours(1), t - T0 < 60_000 ? 'RUNNING' : 'PAUSED'), working(ours(2)), working(ours(3))], nextPageId: null };
+      }),
+      pauseSandbox: vi.fn(async () => {}),
+    };
+    const run = { cfg: { maxSandboxes: 3, readyTimeoutMs: 600_000 }, now: () => t, sleep: async (ms: number) => void (t += ms), signal: new AbortController().signal, secrets: { redact: (m: string) => m } };
+    const s = { run, client, reporter: { update: vi.fn(async () => {}), report: {} }, plan: {} } as unknown as Session;
+    await waitForSlot(s, ours(9));
+    expect(conversationReads).toHaveLength(2);
+    expect(conversationReads[1]).toBeGreaterThanOrEqual(60_000); // it came for ours(1)'s grace end
+    expect(client.searchSandboxes).toHaveBeenCalledTimes(2); // the first look and the one that found a slot
+    expect(client.pauseSandbox).not.toHaveBeenCalled();
+  });
+
+  it('a wake that pauses the finished conversation it came for starts in the slot it freed, without another look at the sandboxes', async () => {
+    let t = T0;
+    const finished = (id: string): Conversation => ({ ...working(id), execution_status: 'finished', updated_at: iso(T0) }) as Conversation;
+    const client = {
+      searchSandboxes: vi.fn(async () => ({ items: [running(ours(1)), running(ours(2)), running(ours(3))], nextPageId: null })),
+      searchStartTasks: vi.fn(async () => ({ items: [], nextPageId: null })),
+      searchConversations: vi.fn(async () => ({ items: [finished(ours(1)), working(ours(2)), working(ours(3))], nextPageId: null })),
+      pauseSandbox: vi.fn(async () => {}),
+    };
+    const run = { cfg: { maxSandboxes: 3, readyTimeoutMs: 600_000 }, now: () => t, sleep: async (ms: number) => void (t += ms), signal: new AbortController().signal, secrets: { redact: (m: string) => m } };
+    const update = vi.fn(async () => {});
+    const s = { run, client, reporter: { update, report: {} }, plan: {} } as unknown as Session;
+    await waitForSlot(s, ours(9));
+    expect(t - T0).toBeGreaterThanOrEqual(60_000); // not before ours(1)'s grace ended
+    expect(client.pauseSandbox.mock.calls).toEqual([[ours(1)]]);
+    expect(client.searchSandboxes).toHaveBeenCalledTimes(1);
+    expect(client.searchConversations).toHaveBeenCalledTimes(2);
+    expect(update).toHaveBeenLastCalledWith({ queue: expect.objectContaining({ inUse: 2, limit: 3, waiting: false, paused: [ours(1)] }) }, { force: true });
+  });
 });

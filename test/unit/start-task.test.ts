@@ -133,11 +133,11 @@ describe("a burst's start polling follows the account's starts", () => {
     expect(crowdOf([mine('WAITING_FOR_SANDBOX'), other(1), other(2)], 'mine', T0 + STALE_START_MS + 1000)).toBe(2);
   });
 
-  it('in a burst, a long phase is not read again before the fastest recent start would have been READY', async () => {
+  it('in a burst, the task is not read again before the fastest recent start would have been READY, and then read once right after', async () => {
     expect(fastestStart([mine('WAITING_FOR_SANDBOX'), other(1, 'READY'), { ...other(2, 'READY'), updated_at: new Date(T0 + 30_000).toISOString() }, other(3)], 'mine')).toBe(30_000);
     expect(fastestStart([mine('READY'), other(1, 'ERROR')], 'mine')).toBeUndefined();
-    expect(readyNotBefore(T0, 30_000)).toBe(T0 + 27_000);
-    expect(readyNotBefore(T0, 12_000)).toBe(T0 + 10_000);
+    expect(readyNotBefore(T0, 30_000)).toBe(T0 + 30_250);
+    expect(readyNotBefore(T0, 12_000)).toBe(T0 + 12_250);
 
     const c = clock();
     const reads: number[] = [];
@@ -151,8 +151,29 @@ describe("a burst's start polling follows the account's starts", () => {
     });
     const ready = await waitForStartTask({ client: { searchStartTasks } as unknown as Client, ...c, random: () => 0.5 }, mine('WORKING'), { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {}, crowd: 3, account: true });
     expect(ready.status).toBe('READY');
-    // the first read at the shared pace, then not before 27 s, then the tail's pace
-    expect(reads).toEqual([5000, 27_000, 30_000]);
+    // the first read at the shared pace, then right after 30 s, when the fastest was READY: it is
+    expect(reads).toEqual([5000, 30_250]);
+
+    // Known before the start (a queued run read the account's starts before it took its slot): no read at 5 s.
+    reads.length = 0;
+    const c2 = clock();
+    const again = await waitForStartTask(
+      { client: { searchStartTasks: vi.fn(async () => { const t = c2.now() - T0; reads.push(t); return { items: [mine(t < 30_000 ? 'SETTING_UP_SKILLS' : 'READY'), other(1), done], nextPageId: null }; }) } as unknown as Client, ...c2, random: () => 0.5 },
+      mine('WORKING'),
+      { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {}, crowd: 3, fastestMs: 30_000, account: true },
+    );
+    expect(again.status).toBe('READY');
+    expect(reads).toEqual([30_250]);
+
+    // A start slower than the fastest: read on at its phase's pace (the tail: ~3 s), not late by a long phase's 10 s.
+    reads.length = 0;
+    const c3 = clock();
+    await waitForStartTask(
+      { client: { searchStartTasks: vi.fn(async () => { const t = c3.now() - T0; reads.push(t); return { items: [mine(t < 36_000 ? 'SETTING_UP_SKILLS' : 'READY'), other(1), done], nextPageId: null }; }) } as unknown as Client, ...c3, random: () => 0.5 },
+      mine('WORKING'),
+      { deadline: T0 + 3600_000, timeoutMs: 3600_000, onTask: () => {}, crowd: 3, fastestMs: 30_000, account: true },
+    );
+    expect(reads).toEqual([30_250, 33_250, 36_250]);
   });
 
   it('a task beyond the first page of recent starts is read by id', async () => {

@@ -9,9 +9,10 @@
 import * as core from '@actions/core';
 import { INPUT } from '../../constants.js';
 import { getErrorMessage, TimeoutError } from '../../errors.js';
-import { accountLoad, candidatesFrom, dueForRoom, nextDue, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
+import { accountLoad, candidatesFrom, DUE_SPREAD_MS, dueForRoom, FINISHED_GRACE_MS, nextDue, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
 import { queuedLine } from '../../report.js';
 import type { Sandbox } from '../../openhands/client.js';
+import { fastestStart } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
 import { log, type Session } from '../run.js';
 
@@ -30,12 +31,20 @@ export function queueLookMs(readyTimeoutMs: number): number {
  * cap. A queued run reads them whenever it sees a free slot (see look).
  */
 const NEAR = 1;
+/**
+ * A wake for a candidate's grace end skips the sandboxes while the last look is younger than
+ * this: as long as a queued run may sleep towards such a moment anyway, so a slot that frees
+ * itself (another run cancelled, a person's pause) is seen as soon as before.
+ */
+const LOOK_MAX_AGE_MS = FINISHED_GRACE_MS + DUE_SPREAD_MS;
 /** Pages of sandboxes read at most (100 each). */
 const PAGES = 3;
 
 export interface Slot {
   /** starts under way on the account when this run got its slot, its own included */
   readonly crowd: number;
+  /** how long the fastest of the account's recent starts took to READY, when the look read them */
+  readonly fastestMs?: number;
 }
 
 /**
@@ -44,47 +53,79 @@ export interface Slot {
  * recent conversations (one page: their status, and whether a sandbox is shared), and pauses
  * what can be paused at no loss. The run then sleeps until the first finished candidate's grace
  * ends, or the look interval, whichever comes first: no look in between can change anything.
+ *
+ * A wake for a candidate's grace end reads only the conversations: the runs of a burst's queue
+ * know the same moments, and when another one already paused what this run came for (and
+ * nothing else is due), this run sleeps again after that one read; when it pauses one itself,
+ * it starts in the slot it freed. It looks at the sandboxes again only when its last look is
+ * older than LOOK_MAX_AGE_MS.
  */
 export async function waitForSlot(s: Session, proposedId: string): Promise<Slot> {
   const { run, reporter } = s;
   const limit = run.cfg.maxSandboxes;
   if (limit <= 0) return { crowd: 1 };
   const began = run.now();
+  const intervalMs = queueLookMs(run.cfg.readyTimeoutMs);
   const seed = Number.parseInt(proposedId.slice(0, 8), 16) || 0;
   const paused: string[] = [];
   let shown = '';
   let queued = false;
   let quietLooks = 0;
   let before = '';
+  let last: { at: number; maybeOurs: readonly string[]; sandboxes: readonly Sandbox[]; inUse: number; starting: number } | undefined;
+  let nextAt: number | undefined;
   for (let first = true; ; first = false) {
-    const { load, sandboxes } = await look(s, limit, first);
-    const room = roomNeeded(load, limit) > 0 ? await makeRoom(s, load, sandboxes, limit, seed) : { paused: [] };
+    if (last && nextAt !== undefined && run.now() - last.at < LOOK_MAX_AGE_MS) {
+      const room = await makeRoom(s, last.maybeOurs, last.sandboxes, 1, seed);
+      paused.push(...room.paused);
+      nextAt = room.nextAt;
+      const inUse = last.inUse - room.paused.length;
+      if (room.paused.length > 0 && inUse < limit) {
+        // The slot this run freed is its own: it starts there (other queued runs each free theirs).
+        await reporter.update({ queue: { inUse, limit, waiting: false, waitedMs: run.now() - began, paused: [...paused] } }, { force: true });
+        return { crowd: last.starting + 1 };
+      }
+      if (room.paused.length === 0) {
+        await sleepInQueue(s, { began, inUse, limit, paused, next: queueWakeMs({ intervalMs, quietLooks, dueInMs: dueIn(run, nextAt) }) });
+        continue;
+      }
+    }
+    const { load, sandboxes, fastestMs } = await look(s, limit, first);
+    const room = roomNeeded(load, limit) > 0 ? await makeRoom(s, load.maybeOurs, sandboxes, roomNeeded(load, limit), seed) : { paused: [] };
     paused.push(...room.paused);
+    nextAt = room.nextAt;
     const inUse = load.live + load.inFlight - room.paused.length;
+    last = { at: run.now(), maybeOurs: load.maybeOurs, sandboxes, inUse, starting: load.starting };
     const free = inUse < limit;
     queued ||= !free;
-    const waitedMs = queued ? run.now() - began : 0;
-    const queue = { inUse, limit, waiting: !free, waitedMs, paused: [...paused] };
     if (free) {
-      if (queued || paused.length) await reporter.update({ queue }, { force: true });
-      return { crowd: load.starting + 1 };
+      if (queued || paused.length) await reporter.update({ queue: { inUse, limit, waiting: false, waitedMs: queued ? run.now() - began : 0, paused: [...paused] } }, { force: true });
+      return { crowd: load.starting + 1, ...(fastestMs === undefined ? {} : { fastestMs }) };
     }
     const line = queuedLine(inUse, limit);
     if (line !== shown) {
       log(run, `${line} (max-sandboxes ${limit}): waiting for one to be free, at most ${Math.round(run.cfg.readyTimeoutMs / 1000)} s`);
       shown = line;
-      await reporter.update({ queue }, { force: true });
+      await reporter.update({ queue: { inUse, limit, waiting: true, waitedMs: run.now() - began, paused: [...paused] } }, { force: true });
     }
     const state = `${inUse}|${load.maybeOurs.join()}`;
     quietLooks = state === before ? quietLooks + 1 : 0;
     before = state;
-    const next = queueWakeMs({ intervalMs: queueLookMs(run.cfg.readyTimeoutMs), quietLooks, dueInMs: room.nextAt === undefined ? undefined : room.nextAt - run.now() });
-    if (run.now() - began + next > run.cfg.readyTimeoutMs) {
-      await reporter.update({ queue: { ...queue, waiting: false } });
-      throw new QueueTimeoutError(inUse, limit, run.now() - began);
-    }
-    await run.sleep(next, run.signal);
+    await sleepInQueue(s, { began, inUse, limit, paused, next: queueWakeMs({ intervalMs, quietLooks, dueInMs: dueIn(run, nextAt) }) });
   }
+}
+
+const dueIn = (run: Session['run'], at: number | undefined): number | undefined => (at === undefined ? undefined : at - run.now());
+
+/** Sleeps `next` ms, or ends the queue when that would pass ready-timeout. */
+async function sleepInQueue(s: Session, q: { began: number; inUse: number; limit: number; paused: readonly string[]; next: number }): Promise<void> {
+  const { run, reporter } = s;
+  const waitedMs = run.now() - q.began;
+  if (waitedMs + q.next > run.cfg.readyTimeoutMs) {
+    await reporter.update({ queue: { inUse: q.inUse, limit: q.limit, waiting: false, waitedMs, paused: [...q.paused] } });
+    throw new QueueTimeoutError(q.inUse, q.limit, waitedMs);
+  }
+  await run.sleep(q.next, run.signal);
 }
 
 /**
@@ -93,7 +134,7 @@ export async function waitForSlot(s: Session, proposedId: string): Promise<Slot>
  * the same moments: a slot one of them just freed is taken by its own start, invisible in the
  * sandbox list for the seconds of its WORKING phase).
  */
-async function look(s: Session, limit: number, first: boolean): Promise<{ load: AccountLoad; sandboxes: Sandbox[] }> {
+async function look(s: Session, limit: number, first: boolean): Promise<{ load: AccountLoad; sandboxes: Sandbox[]; fastestMs?: number }> {
   const sandboxes: Sandbox[] = [];
   let pageId: string | undefined;
   for (let page = 0; page < PAGES; page++) {
@@ -108,7 +149,8 @@ async function look(s: Session, limit: number, first: boolean): Promise<{ load: 
   // A start still in WORKING has no sandbox to list yet ([api: start-task]): look at the tasks
   // when they decide whether this run may start (one slot left); on a full account they cannot.
   if (live < limit && live + (first ? NEAR : limit) >= limit) tasks = (await s.client.searchStartTasks({ createdAfter: new Date(now - 10 * 60_000) })).items;
-  return { load: accountLoad(sandboxes, tasks, now), sandboxes };
+  const fastestMs = tasks && fastestStart(tasks, '');
+  return { load: accountLoad(sandboxes, tasks, now), sandboxes, ...(fastestMs === undefined ? {} : { fastestMs }) };
 }
 
 /**
@@ -117,20 +159,20 @@ async function look(s: Session, limit: number, first: boolean): Promise<{ load: 
  * account's conversations created since the oldest candidate sandbox (their status, and whether
  * a sandbox is shared). Returns what it paused, and when the next candidate becomes pausable.
  */
-async function makeRoom(s: Session, load: AccountLoad, sandboxes: readonly Sandbox[], limit: number, seed: number): Promise<{ paused: string[]; nextAt?: number }> {
-  if (load.maybeOurs.length === 0) return { paused: [] };
-  const made = sandboxes.filter((x) => load.maybeOurs.includes(x.id)).map((x) => Date.parse(x.created_at ?? ''));
+async function makeRoom(s: Session, maybeOurs: readonly string[], sandboxes: readonly Sandbox[], need: number, seed: number): Promise<{ paused: string[]; nextAt?: number }> {
+  if (maybeOurs.length === 0) return { paused: [] };
+  const made = sandboxes.filter((x) => maybeOurs.includes(x.id)).map((x) => Date.parse(x.created_at ?? ''));
   const oldest = made.every(Number.isFinite) ? Math.min(...made) : Number.NaN;
   // A conversation is made after its sandbox; a minute of margin for the clocks. No date: every conversation.
   const since = new Date(Number.isFinite(oldest) ? oldest - 60_000 : 0);
   const page = await s.client.searchConversations({ createdAfter: since, limit: 100 });
-  const seen = candidatesFrom(load.maybeOurs, page.items);
+  const seen = candidatesFrom(maybeOurs, page.items);
   const paused: string[] = [];
-  for (const id of dueForRoom(load.maybeOurs, seen, s.run.now(), seed)) {
-    if (paused.length >= roomNeeded(load, limit)) break;
+  for (const id of dueForRoom(maybeOurs, seen, s.run.now(), seed)) {
+    if (paused.length >= need) break;
     if (await pauseForRoom(s, id)) paused.push(id);
   }
-  return { paused, nextAt: nextDue(load.maybeOurs.filter((id) => !paused.includes(id)), seen, s.run.now(), seed) };
+  return { paused, nextAt: nextDue(maybeOurs.filter((id) => !paused.includes(id)), seen, s.run.now(), seed) };
 }
 
 /** Pauses a finished conversation's sandbox to make room. */

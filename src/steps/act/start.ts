@@ -28,7 +28,7 @@ export async function start(s: Session, proposedId: string): Promise<Started> {
   const body = startRequest(s, proposedId);
   // The comment goes up while the account is looked at and the request travels; the link follows the service's answer.
   void reporter.update({ status: 'pending', proposedId }, { force: true });
-  const { crowd } = await waitForSlot(s, proposedId);
+  const slot = await waitForSlot(s, proposedId);
   core.info(`Starting a conversation on ${body.selected_repository}${body.selected_branch ? `@${body.selected_branch}` : ''}`);
   const task = await core.group('Start conversation', () =>
     sendStart(
@@ -38,7 +38,7 @@ export async function start(s: Session, proposedId: string): Promise<Started> {
     ),
   );
   onTask(s, task, proposedId);
-  return { task, proposedId, reattached: false, crowd };
+  return { task, proposedId, reattached: false, crowd: slot.crowd, ...(slot.fastestMs === undefined ? {} : { fastestMs: slot.fastestMs }) };
 }
 
 function startRequest(s: Session, conversationId: string): StartRequest {
