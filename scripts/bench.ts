@@ -79,7 +79,7 @@ const FINISH_S = clampInt(argv['finish-s'], QUICK ? 25 : 75, 5, 300);
 const START_MS = 12_000;
 const RESUME_MS = QUICK ? 10_000 : 20_000;
 const SAME_KEY_RUNS = 5;
-/** The team burst (scenarios.ts burst()): 12 runs on one key, 30 s cold starts, 3 s apart. */
+/** The team burst (scenarios.ts burst()): 12 runs on one key, cold starts of 30 s on average (25–35 s), 3 s apart. */
 const BURST = { runs: 12, startMs: 30_000, spacingMs: 3000, earlier: 3 } as const;
 const BURST_ONLY = argv['burst-only'] ?? false;
 const OUT_DIR = path.join(ACTION_ROOT, 'bench-results');
@@ -104,7 +104,7 @@ const TARGETS = {
 /** The burst's figures (the same in the full bench and with --burst-only). */
 function burstFigures(b: scenario.Burst): Figure[] {
   const { runs, startMs, spacingMs, earlier } = BURST;
-  const where = `${runs} runs ${spacingMs / 1000} s apart, ${startMs / 1000} s cold starts, cap 10, real limits`;
+  const where = `${runs} runs ${spacingMs / 1000} s apart, cold starts of ~${startMs / 1000} s (±5 s), cap 10, real limits`;
   const others = b.capPauses.filter((p) => p.whose !== 'burst');
   return [
     figure({ id: 'burst429s', label: `burst: 429 answers caused`, unit: 'count', samples: [b.tooMany], target: TARGETS.burst429s, source: `measured: ${where}; peak ${b.peakPerMinute} requests in one minute` }),
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
     const stackFloor = buildStackFloor(tmp);
     const loadStart = os.loadavg()[0] ?? Number.NaN;
     if (BURST_ONLY) {
-      progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, ${BURST.startMs / 1000} s cold starts`);
+      progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, cold starts of ~${BURST.startMs / 1000} s (±5 s)`);
       const b = await scenario.burst(BURST.runs, BURST);
       progress('burst: the same, wait: finished');
       const f = await scenario.burst(BURST.runs, { ...BURST, wait: 'finished' });
@@ -178,7 +178,7 @@ async function main(): Promise<number> {
     const starts = await scenario.startRequests(RUNS, START_MS);
     progress(`${SAME_KEY_RUNS} runs at once on one key, 12 s starts`);
     const sameKey = await scenario.concurrent(SAME_KEY_RUNS, START_MS);
-    progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, ${BURST.startMs / 1000} s cold starts`);
+    progress(`burst: ${BURST.runs} runs on one key, ${BURST.spacingMs / 1000} s apart, cold starts of ~${BURST.startMs / 1000} s (±5 s)`);
     const burst = await scenario.burst(BURST.runs, BURST);
     progress('burst: the same, wait: finished');
     const burstFinished = await scenario.burst(BURST.runs, { ...BURST, wait: 'finished' });
