@@ -230,7 +230,7 @@ export function fastestStart(tasks: readonly StartTask[], ownId: string): number
 }
 
 /** A read meant to see READY comes this long after the moment READY is expected (the service's own save and our request). */
-export const READY_MARGIN_MS = 250;
+const READY_MARGIN_MS = 250;
 /** The longest a start is left unread while READY is not expected: an early ERROR is seen at most this late. */
 const EXPECTED_WAIT_MAX_MS = 60_000;
 
@@ -270,7 +270,7 @@ export async function waitForStartTask(
   let slowdown = 1;
   let crowd = opts.crowd;
   // Known before the first read when the run read the account's starts before it sent its own:
-  // then even the first long phase waits for READY to be near.
+  // then even the first read waits until READY is expected.
   let fastestMs = opts.fastestMs;
   const created = Date.parse(task.created_at ?? '');
   while (!START_TERMINAL.has(current.status)) {
