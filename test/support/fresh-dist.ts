@@ -42,6 +42,6 @@ export function ensureFreshDist(root = ACTION_ROOT, log: (line: string) => void 
   const shown = newer.slice(0, 3).join(', ') + (newer.length > 3 ? ` and ${newer.length - 3} more` : '');
   log(`dist/index.js is older than ${shown}: rebuilding (npm run build)`);
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal}); the tests would run a stale dist/:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal}); the tests would run a stale dist/ (a tool not found: run \`npm ci\` after a change to package.json):\n${r.stdout}${r.stderr}`);
   return 'rebuilt';
 }
