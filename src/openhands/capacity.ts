@@ -6,7 +6,7 @@
  * look-ups are in steps/act/queue.ts.
  */
 import type { Sandbox } from './client.js';
-import { startsUnderWay } from './start.js';
+import { fastestStart, startsUnderWay } from './start.js';
 import { hexId, type Conversation, type StartTask } from './types.js';
 
 /** Sandbox statuses that hold a slot of the cap (a STARTING one turns RUNNING by itself). */
@@ -25,11 +25,14 @@ export interface AccountLoad {
   readonly starting: number;
   /** RUNNING sandboxes that may be ours (named like our conversations), oldest first */
   readonly maybeOurs: readonly string[];
+  /** how long the fastest of the account's recent starts took to READY, when the tasks were read and one is READY */
+  readonly fastestMs?: number;
 }
 
 export function accountLoad(sandboxes: readonly Sandbox[], tasks: readonly StartTask[] | undefined, now: number): AccountLoad {
   const listed = new Set(sandboxes.map((s) => s.id));
   const underWay = startsUnderWay(tasks ?? [], now);
+  const fastestMs = tasks && fastestStart(tasks, '');
   const inFlight = underWay.filter((t) => !(t.sandbox_id && listed.has(t.sandbox_id)));
   const running = sandboxes.filter((s) => s.status === 'RUNNING').sort((a, b) => Date.parse(a.created_at ?? '') - Date.parse(b.created_at ?? ''));
   return {
@@ -37,6 +40,7 @@ export function accountLoad(sandboxes: readonly Sandbox[], tasks: readonly Start
     inFlight: inFlight.length,
     starting: tasks ? underWay.length : sandboxes.filter((s) => s.status === 'STARTING').length,
     maybeOurs: running.map((s) => s.id).filter(isDerivedId),
+    ...(fastestMs === undefined ? {} : { fastestMs }),
   };
 }
 
@@ -75,12 +79,6 @@ export function pausableFrom(c: Conversation): number | undefined {
     c.execution_status === 'finished' &&
     Number.isFinite(updated);
   return ok ? updated + FINISHED_GRACE_MS : undefined;
-}
-
-/** Whether a conversation's sandbox can be paused now at no loss (see pausableFrom). Never a working agent. */
-export function pausableForRoom(c: Conversation, now: number): boolean {
-  const from = pausableFrom(c);
-  return from !== undefined && now >= from;
 }
 
 /** What a queued run remembers of the candidates: each one's conversation as last read (null: none yet, e.g. still starting). */

@@ -260,7 +260,7 @@ export function crowdOf(tasks: readonly StartTask[], ownId: string, now: number)
 export async function waitForStartTask(
   deps: StartDeps,
   task: StartTask,
-  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number; fastestMs?: number; account?: boolean },
+  opts: { deadline: number; timeoutMs: number; onTask: (t: StartTask) => void; crowd?: number | undefined; fastestMs?: number | undefined; account?: boolean },
 ): Promise<StartTask> {
   const sleep = deps.sleep ?? realSleep;
   const now = deps.now ?? Date.now;

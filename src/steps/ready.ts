@@ -27,7 +27,7 @@ export async function waitReady(s: Session, started: Started): Promise<string> {
           timeoutMs: run.cfg.readyTimeoutMs,
           onTask: (t) => onTask(s, t, started.proposedId),
           crowd: started.crowd,
-          ...(started.fastestMs === undefined ? {} : { fastestMs: started.fastestMs }),
+          fastestMs: started.fastestMs,
           account: run.cfg.maxSandboxes > 0,
         }),
       );

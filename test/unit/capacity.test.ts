@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountLoad, candidatesFrom, DUE_GROUP_MS, dueForRoom, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, pausableForRoom, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
+import { accountLoad, candidatesFrom, DUE_GROUP_MS, dueForRoom, DUE_SPREAD_MS, FINISHED_GRACE_MS, isDerivedId, nextDue, queueWakeMs, QUIET_GROWTH_MAX, roomNeeded } from '../../src/openhands/capacity.ts';
 import type { Sandbox } from '../../src/openhands/client.ts';
 import { conversationIdFor } from '../../src/openhands/start.ts';
 import type { Conversation, StartTask } from '../../src/openhands/types.ts';
@@ -8,6 +8,8 @@ const NOW = Date.parse('2026-12-06T12:00:00Z');
 const at = (minAgo: number): string => new Date(NOW - minAgo * 60_000).toISOString();
 const ours = (n: number): string => conversationIdFor(['o/r', String(n)]);
 const v4 = '0123456789ab4def8123456789abcdef';
+/** Whether the queue would pause this conversation now, as dueForRoom (its one user in src/) decides it. */
+const pausableForRoom = (c: Conversation, now: number): boolean => dueForRoom([c.id], new Map([[c.id, c]]), now).length === 1;
 const sb = (id: string, status: string, minAgo = 5): Sandbox => ({ id, status, created_at: at(minAgo) });
 const task = (status: string, sandbox: string | null, minAgo = 0): StartTask => ({ id: `t${Math.random()}`, status, sandbox_id: sandbox, created_at: at(minAgo), updated_at: at(minAgo) }) as StartTask;
 const conv = (id: string, o: Partial<Conversation> & { trigger?: string | null } = {}): Conversation =>
@@ -31,6 +33,13 @@ describe('accountLoad ([api: auto-pause], [api: route-age])', () => {
       NOW,
     );
     expect(load).toMatchObject({ live: 3, inFlight: 1, starting: 3 });
+  });
+
+  it("carries how long the account's fastest recent start took, when the tasks were read", () => {
+    const took30s = { ...task('READY', ours(3), 8), updated_at: new Date(NOW - 8 * 60_000 + 30_000).toISOString() };
+    expect(accountLoad([sb(ours(3), 'RUNNING', 9)], [took30s, task('WORKING', null)], NOW).fastestMs).toBe(30_000);
+    expect(accountLoad([sb(ours(3), 'RUNNING', 9)], [task('WORKING', null)], NOW).fastestMs).toBeUndefined();
+    expect(accountLoad([sb(ours(3), 'RUNNING', 9)], undefined, NOW).fastestMs).toBeUndefined();
   });
 
   it('without the task list, only the sandboxes count', () => {

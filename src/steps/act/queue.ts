@@ -10,9 +10,8 @@ import * as core from '@actions/core';
 import { INPUT } from '../../constants.js';
 import { getErrorMessage, TimeoutError } from '../../errors.js';
 import { accountLoad, candidatesFrom, DUE_SPREAD_MS, dueForRoom, FINISHED_GRACE_MS, nextDue, queueWakeMs, roomNeeded, type AccountLoad } from '../../openhands/capacity.js';
-import { queuedLine } from '../../report.js';
+import { queuedLine, type SandboxQueue } from '../../report.js';
 import type { Sandbox } from '../../openhands/client.js';
-import { fastestStart } from '../../openhands/start.js';
 import type { StartTask } from '../../openhands/types.js';
 import { log, type Session } from '../run.js';
 
@@ -72,60 +71,59 @@ export async function waitForSlot(s: Session, proposedId: string): Promise<Slot>
   let queued = false;
   let quietLooks = 0;
   let before = '';
-  let last: { at: number; maybeOurs: readonly string[]; sandboxes: readonly Sandbox[]; inUse: number; starting: number } | undefined;
+  let last: { at: number; load: AccountLoad; sandboxes: readonly Sandbox[]; inUse: number } | undefined;
   let nextAt: number | undefined;
+  const queue = (inUse: number, waiting: boolean): SandboxQueue => ({ inUse, limit, waiting, waitedMs: queued ? run.now() - began : 0, paused: [...paused] });
+  const slot = (load: AccountLoad): Slot => ({ crowd: load.starting + 1, ...(load.fastestMs === undefined ? {} : { fastestMs: load.fastestMs }) });
+  /** Sleeps until the next wake, or ends the queue when that would pass ready-timeout. */
+  const sleep = async (inUse: number): Promise<void> => {
+    const next = queueWakeMs({ intervalMs, quietLooks, dueInMs: nextAt === undefined ? undefined : nextAt - run.now() });
+    if (run.now() - began + next > run.cfg.readyTimeoutMs) {
+      await reporter.update({ queue: queue(inUse, false) });
+      throw new QueueTimeoutError(inUse, limit, run.now() - began);
+    }
+    await run.sleep(next, run.signal);
+  };
   for (let first = true; ; first = false) {
     if (last && nextAt !== undefined && run.now() - last.at < LOOK_MAX_AGE_MS) {
-      const room = await makeRoom(s, last.maybeOurs, last.sandboxes, 1, seed);
+      const room = await makeRoom(s, last.load.maybeOurs, last.sandboxes, 1, seed);
       paused.push(...room.paused);
       nextAt = room.nextAt;
       const inUse = last.inUse - room.paused.length;
-      if (room.paused.length > 0 && inUse < limit) {
-        // The slot this run freed is its own: it starts there (other queued runs each free theirs).
-        await reporter.update({ queue: { inUse, limit, waiting: false, waitedMs: run.now() - began, paused: [...paused] } }, { force: true });
-        return { crowd: last.starting + 1 };
-      }
       if (room.paused.length === 0) {
-        await sleepInQueue(s, { began, inUse, limit, paused, next: queueWakeMs({ intervalMs, quietLooks, dueInMs: dueIn(run, nextAt) }) });
+        await sleep(inUse);
         continue;
       }
+      if (inUse < limit) {
+        // The slot this run freed is its own: it starts there (other queued runs each free theirs).
+        await reporter.update({ queue: queue(inUse, false) }, { force: true });
+        return slot(last.load);
+      }
     }
-    const { load, sandboxes, fastestMs } = await look(s, limit, first);
-    const room = roomNeeded(load, limit) > 0 ? await makeRoom(s, load.maybeOurs, sandboxes, roomNeeded(load, limit), seed) : { paused: [] };
+    const { load, sandboxes } = await look(s, limit, first);
+    const need = roomNeeded(load, limit);
+    const room = need > 0 ? await makeRoom(s, load.maybeOurs, sandboxes, need, seed) : { paused: [] };
     paused.push(...room.paused);
     nextAt = room.nextAt;
     const inUse = load.live + load.inFlight - room.paused.length;
-    last = { at: run.now(), maybeOurs: load.maybeOurs, sandboxes, inUse, starting: load.starting };
+    last = { at: run.now(), load, sandboxes, inUse };
     const free = inUse < limit;
     queued ||= !free;
     if (free) {
-      if (queued || paused.length) await reporter.update({ queue: { inUse, limit, waiting: false, waitedMs: queued ? run.now() - began : 0, paused: [...paused] } }, { force: true });
-      return { crowd: load.starting + 1, ...(fastestMs === undefined ? {} : { fastestMs }) };
+      if (queued || paused.length) await reporter.update({ queue: queue(inUse, false) }, { force: true });
+      return slot(load);
     }
     const line = queuedLine(inUse, limit);
     if (line !== shown) {
       log(run, `${line} (max-sandboxes ${limit}): waiting for one to be free, at most ${Math.round(run.cfg.readyTimeoutMs / 1000)} s`);
       shown = line;
-      await reporter.update({ queue: { inUse, limit, waiting: true, waitedMs: run.now() - began, paused: [...paused] } }, { force: true });
+      await reporter.update({ queue: queue(inUse, true) }, { force: true });
     }
     const state = `${inUse}|${load.maybeOurs.join()}`;
     quietLooks = state === before ? quietLooks + 1 : 0;
     before = state;
-    await sleepInQueue(s, { began, inUse, limit, paused, next: queueWakeMs({ intervalMs, quietLooks, dueInMs: dueIn(run, nextAt) }) });
+    await sleep(inUse);
   }
-}
-
-const dueIn = (run: Session['run'], at: number | undefined): number | undefined => (at === undefined ? undefined : at - run.now());
-
-/** Sleeps `next` ms, or ends the queue when that would pass ready-timeout. */
-async function sleepInQueue(s: Session, q: { began: number; inUse: number; limit: number; paused: readonly string[]; next: number }): Promise<void> {
-  const { run, reporter } = s;
-  const waitedMs = run.now() - q.began;
-  if (waitedMs + q.next > run.cfg.readyTimeoutMs) {
-    await reporter.update({ queue: { inUse: q.inUse, limit: q.limit, waiting: false, waitedMs, paused: [...q.paused] } });
-    throw new QueueTimeoutError(q.inUse, q.limit, waitedMs);
-  }
-  await run.sleep(q.next, run.signal);
 }
 
 /**
@@ -134,7 +132,7 @@ async function sleepInQueue(s: Session, q: { began: number; inUse: number; limit
  * the same moments: a slot one of them just freed is taken by its own start, invisible in the
  * sandbox list for the seconds of its WORKING phase).
  */
-async function look(s: Session, limit: number, first: boolean): Promise<{ load: AccountLoad; sandboxes: Sandbox[]; fastestMs?: number }> {
+async function look(s: Session, limit: number, first: boolean): Promise<{ load: AccountLoad; sandboxes: Sandbox[] }> {
   const sandboxes: Sandbox[] = [];
   let pageId: string | undefined;
   for (let page = 0; page < PAGES; page++) {
@@ -149,8 +147,7 @@ async function look(s: Session, limit: number, first: boolean): Promise<{ load: 
   // A start still in WORKING has no sandbox to list yet ([api: start-task]): look at the tasks
   // when they decide whether this run may start (one slot left); on a full account they cannot.
   if (live < limit && live + (first ? NEAR : limit) >= limit) tasks = (await s.client.searchStartTasks({ createdAfter: new Date(now - 10 * 60_000) })).items;
-  const fastestMs = tasks && fastestStart(tasks, '');
-  return { load: accountLoad(sandboxes, tasks, now), sandboxes, ...(fastestMs === undefined ? {} : { fastestMs }) };
+  return { load: accountLoad(sandboxes, tasks, now), sandboxes };
 }
 
 /**

@@ -38,7 +38,7 @@ export async function start(s: Session, proposedId: string): Promise<Started> {
     ),
   );
   onTask(s, task, proposedId);
-  return { task, proposedId, reattached: false, crowd: slot.crowd, ...(slot.fastestMs === undefined ? {} : { fastestMs: slot.fastestMs }) };
+  return { task, proposedId, reattached: false, ...slot };
 }
 
 function startRequest(s: Session, conversationId: string): StartRequest {
